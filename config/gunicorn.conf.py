@@ -1,0 +1,22 @@
+"""Production gunicorn settings: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+
+One gevent worker per process (Socket.IO needs sticky sessions, so scale out with more
+processes or hosts behind a sticky proxy, all joined by Redis). `-b` on the command line
+overrides `bind` here.
+"""
+
+import os
+
+# Socket.IO must know its async mode before the app is imported.
+os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+worker_class = "gevent"
+workers = 1
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,0 +1,94 @@
+"""Every setting the app reads, taken from the environment with a documented default.
+
+The README's configuration table lists the same names; keep them in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    return default if value is None or value == "" else value.strip().lower() in TRUE
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    return default if value is None or value == "" else int(value)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` and `postgresql://` forms hosting platforms hand out.
+
+    SQLAlchemy would pick psycopg2 for a bare `postgresql://`; we run psycopg 3 (cooperative
+    under gevent), so name the driver explicitly.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config dict from environment variables."""
+    env = os.environ if env is None else env
+    environment = env.get("NEIGHBOURS_ENV", "development")
+    production = environment == "production"
+
+    secret_key = env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when NEIGHBOURS_ENV=production")
+        secret_key = secrets.token_hex(32)
+        log.warning("SECRET_KEY is not set: generated a random one for this process")
+
+    database_url = env.get("DATABASE_URL") or ""
+    redis_url = env.get("REDIS_URL") or None
+    cors = [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()]
+
+    return {
+        "NEIGHBOURS_ENV": environment,
+        "SECRET_KEY": secret_key,
+        # Empty means "a SQLite file under instance/": resolved in create_app, which knows
+        # the instance path.
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url) if database_url else "",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        "CORS_ORIGINS": cors,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
+        "INVITE_TTL_HOURS": _int(env, "INVITE_TTL_HOURS", 7 * 24),
+        "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 24),
+        # Rate limits, in Flask-Limiter notation. RATELIMIT_ENABLED=false in the environment
+        # turns every limit and posting cap off. Flask-Limiter's own switch stays on (it is
+        # process-global); a request filter reads LIMITS_ENABLED per app.
+        "LIMITS_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_LOGIN_IP": env.get("RATELIMIT_LOGIN_IP", "30 per 15 minutes"),
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "5 per 15 minutes"),
+        "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER", "10 per hour"),
+        "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
+        "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "neighbours",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,68 @@
+"""neighbours: the backend of a neighbourhood social network with shared canteen meals."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from config.settings import from_env
+
+
+def _database_uri(app: Flask) -> str:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri:
+        return uri
+    os.makedirs(app.instance_path, exist_ok=True)
+    return "sqlite:///" + os.path.join(app.instance_path, "neighbours.db")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: the only place that wires extensions, blueprints and handlers."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(from_env())
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "connect_args": {"timeout": 30},
+        }
+    app.config["API_SPEC_OPTIONS"] = {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "info": {
+            "description": "Neighbourhood feed, messages, moderation and shared canteen meals. "
+            "Errors share one shape: {code, status, message, errors?}."
+        },
+    }
+
+    from neighbours import database_events, idempotency, models, web  # noqa: F401
+    from neighbours.errors import register_error_handlers
+    from neighbours.extensions import api, db, limiter, migrate
+
+    web.init_app(app)
+    db.init_app(app)
+    database_events.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    api.init_app(app)
+    idempotency.init_app(app)
+    register_error_handlers(app)
+
+    from neighbours.accounts.routes import blp as accounts_blp
+    from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
+    from neighbours.notifications.routes import blp as notifications_blp
+
+    for blueprint in (accounts_blp, neighbourhoods_blp, notifications_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+    from neighbours.realtime import init_app as init_realtime
+
+    init_realtime(app)
+
+    from neighbours.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts: registration, login sessions, profiles with dietary needs, blocking."""

@@ -1,0 +1,150 @@
+"""Account, session and profile routes."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+
+from neighbours.accounts import services
+from neighbours.accounts.schemas import (
+    BlockedPageSchema,
+    BlockListArgs,
+    ExportSchema,
+    LoginResultSchema,
+    LoginSchema,
+    PasswordSchema,
+    PrivateUserSchema,
+    ProfileUpdateSchema,
+    PublicUserSchema,
+    RegisterSchema,
+)
+from neighbours.auth import current_token, current_user, login_required
+from neighbours.extensions import limiter
+
+blp = Blueprint("accounts", __name__, description="Accounts, sessions and profiles")
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _login_account_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "login-account:" + (email.strip().lower() if isinstance(email, str) else "")
+
+
+@blp.route("/auth/register", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@blp.arguments(RegisterSchema)
+@blp.response(201, PrivateUserSchema)
+@blp.alt_response(409, description="An account with this email already exists")
+def register(data: dict) -> object:
+    """Create an account."""
+    user = services.register(data["email"], data["password"], data["display_name"])
+    return services.private_view(user)
+
+
+@blp.route("/auth/login", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_IP"], deduct_when=_failed_login)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=_login_account_key,
+    deduct_when=_failed_login,
+)
+@blp.arguments(LoginSchema)
+@blp.response(200, LoginResultSchema)
+@blp.alt_response(401, description="Wrong email or password (the same for both)")
+@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+def login(data: dict) -> dict:
+    """Log in; returns a bearer token."""
+    token, row = services.login(
+        data["email"],
+        data["password"],
+        user_agent=request.headers.get("User-Agent"),
+        ip=request.remote_addr,
+    )
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_at": row.expires_at,
+        "user": services.private_view(row.user),
+    }
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@login_required
+@blp.response(204)
+def logout() -> None:
+    """Log out: the token stops working at once and its sockets are disconnected."""
+    token = current_token()
+    assert token is not None
+    services.logout(token)
+
+
+@blp.route("/me", methods=["GET"])
+@login_required
+@blp.response(200, PrivateUserSchema)
+def get_me() -> object:
+    """My private profile."""
+    return services.private_view(current_user())
+
+
+@blp.route("/me", methods=["PATCH"])
+@login_required
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, PrivateUserSchema)
+def patch_me(data: dict) -> object:
+    """Update my profile (display name, bio, avatar, languages, dietary needs)."""
+    user = services.update_profile(current_user(), data)
+    return services.private_view(user)
+
+
+@blp.route("/me", methods=["DELETE"])
+@login_required
+@blp.arguments(PasswordSchema)
+@blp.response(204)
+def delete_me(data: dict) -> None:
+    """Delete my account: anonymised, sessions and sockets ended."""
+    services.delete_account(current_user(), data["password"])
+
+
+@blp.route("/me/export", methods=["GET"])
+@login_required
+@blp.response(200, ExportSchema)
+def export_me() -> dict:
+    """Everything stored about me, as JSON."""
+    return services.export(current_user())
+
+
+@blp.route("/me/blocks", methods=["GET"])
+@login_required
+@blp.arguments(BlockListArgs, location="query")
+@blp.response(200, BlockedPageSchema)
+def list_blocks(args: dict) -> object:
+    """The people I have blocked."""
+    return services.list_blocks(current_user(), **args)
+
+
+@blp.route("/users/<int:user_id>", methods=["GET"])
+@login_required
+@blp.response(200, PublicUserSchema)
+def get_user(user_id: int) -> object:
+    """A neighbour's public profile (only people who share a neighbourhood with me)."""
+    return services.visible_user(current_user(), user_id)
+
+
+@blp.route("/users/<int:user_id>/block", methods=["POST"])
+@login_required
+@blp.response(204)
+def block_user(user_id: int) -> None:
+    """Block a user: they can't message me and I stop seeing their posts. Idempotent."""
+    services.block(current_user(), user_id)
+
+
+@blp.route("/users/<int:user_id>/block", methods=["DELETE"])
+@login_required
+@blp.response(204)
+def unblock_user(user_id: int) -> None:
+    """Unblock a user."""
+    services.unblock(current_user(), user_id)

@@ -1,0 +1,130 @@
+"""Account and profile schemas."""
+
+import re
+
+import marshmallow as ma
+
+from neighbours.dietary import DIETS, EU_ALLERGENS
+from neighbours.fields import UTCDateTime
+from neighbours.pagination import PageArgs, page_schema
+
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _trimmed(min_len: int, max_len: int, **kwargs: object) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+class TrimmedSchema(ma.Schema):
+    """Strips surrounding white space from every string input before validation."""
+
+    @ma.pre_load
+    def _strip(self, data: object, **_kwargs: object) -> object:
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class DietarySchema(ma.Schema):
+    diets = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(DIETS)),
+        load_default=list,
+        validate=ma.validate.Length(max=len(DIETS)),
+        metadata={"description": f"any of: {', '.join(DIETS)}"},
+    )
+    allergens = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)),
+        load_default=list,
+        validate=ma.validate.Length(max=len(EU_ALLERGENS)),
+        metadata={"description": f"the EU 14: {', '.join(EU_ALLERGENS)}"},
+    )
+
+    @ma.post_load
+    def _dedupe(self, data: dict, **_kwargs: object) -> dict:
+        return {k: list(dict.fromkeys(v)) for k, v in data.items()}
+
+
+class RegisterSchema(TrimmedSchema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    password = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=12, max=128),
+        load_only=True,
+        metadata={"description": "at least 12 characters, not common or easily guessed"},
+    )
+    display_name = _trimmed(1, 60, required=True)
+
+
+class LoginSchema(TrimmedSchema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=254))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=128)
+    )
+
+
+class MembershipBriefSchema(ma.Schema):
+    neighbourhood_id = ma.fields.Integer()
+    neighbourhood_name = ma.fields.Function(lambda m: m.neighbourhood.name)
+    role = ma.fields.Function(lambda m: m.role.value)
+    status = ma.fields.Function(lambda m: m.status.value)
+
+
+class PublicUserSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    display_name = ma.fields.String(dump_only=True)
+    bio = ma.fields.String(dump_only=True, allow_none=True)
+    avatar_url = ma.fields.String(dump_only=True, allow_none=True)
+    languages = ma.fields.List(ma.fields.String(), dump_only=True)
+
+
+class PrivateUserSchema(PublicUserSchema):
+    email = ma.fields.String(dump_only=True)
+    dietary = ma.fields.Nested(DietarySchema, dump_only=True)
+    memberships = ma.fields.List(ma.fields.Nested(MembershipBriefSchema), dump_only=True)
+    created_at = UTCDateTime(dump_only=True)
+
+
+class ProfileUpdateSchema(TrimmedSchema):
+    display_name = _trimmed(1, 60)
+    bio = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    avatar_url = ma.fields.URL(
+        allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=500)
+    )
+    languages = ma.fields.List(
+        ma.fields.String(
+            validate=ma.validate.Regexp(LANGUAGE, error="Not a language code such as fr or ar.")
+        ),
+        validate=ma.validate.Length(max=10),
+    )
+    dietary = ma.fields.Nested(DietarySchema)
+
+
+class LoginResultSchema(ma.Schema):
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_at = UTCDateTime()
+    user = ma.fields.Nested(PrivateUserSchema)
+
+
+class PasswordSchema(ma.Schema):
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=128)
+    )
+
+
+class BlockedUserSchema(ma.Schema):
+    user = ma.fields.Nested(PublicUserSchema)
+    created_at = UTCDateTime()
+
+
+BlockedPageSchema = page_schema(BlockedUserSchema, "BlockedUserPage")
+
+
+class ExportSchema(ma.Schema):
+    """The whole of what is stored about the caller; sections are added by each feature."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+BlockListArgs = PageArgs

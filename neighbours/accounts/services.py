@@ -1,0 +1,263 @@
+"""Account rules: registration, sessions, profiles, deletion, blocking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
+
+from neighbours.accounts.models import AccessToken, Block, User
+from neighbours.auth import hash_password, issue_token, verify_password
+from neighbours.database import utcnow
+from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
+from neighbours.extensions import db
+from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.pagination import Page, SortKey, paginate
+from neighbours.realtime.publish import publish_control, publish_membership_change
+
+MIN_PASSWORD_SCORE = 3
+FORMER_NEIGHBOUR = "A former neighbour"
+
+
+@dataclass
+class PrivateView:
+    """A user with their memberships, as `/me` shows them."""
+
+    user: User
+    memberships: list[Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.user, name)
+
+
+def private_view(user: User) -> PrivateView:
+    from neighbours.neighbourhoods.services import memberships_of
+
+    return PrivateView(user, memberships_of(user))
+
+
+def check_password_strength(password: str, *, user_inputs: list[str]) -> None:
+    """Refuse short, common or easily guessed passwords, with zxcvbn's advice."""
+    if len(password) < 12:
+        raise Invalid("password", "Use at least 12 characters.")
+    # zxcvbn's cost grows with length; the schema caps it at 128 characters.
+    result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result.get("feedback") or {}
+        advice = [feedback.get("warning") or "This password is too easy to guess."]
+        advice += list(feedback.get("suggestions") or [])
+        raise Invalid("password", " ".join(a for a in advice if a))
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def register(email: str, password: str, display_name: str) -> User:
+    email = _normalise_email(email)
+    check_password_strength(password, user_inputs=[email, email.split("@")[0], display_name])
+    if db.session.execute(select(User.id).where(User.email == email)).first():
+        raise Conflict("An account with this email already exists.")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        display_name=display_name,
+        languages=[],
+        diets=[],
+        allergens=[],
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("An account with this email already exists.") from None
+    return user
+
+
+def login(
+    email: str, password: str, *, user_agent: str | None, ip: str | None
+) -> tuple[str, AccessToken]:
+    """One answer for an unknown email and a wrong password, in the same time."""
+    user = db.session.execute(
+        select(User).where(User.email == _normalise_email(email), User.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized("Wrong email or password.")
+    token, row = issue_token(user, user_agent=user_agent, ip=ip)
+    db.session.commit()
+    return token, row
+
+
+def logout(token: AccessToken) -> None:
+    """Revoke this session's token and cut its live sockets on every process."""
+    token.revoked_at = utcnow()
+    publish_control("disconnect", user_id=token.user_id, token_id=token.id)
+    db.session.commit()
+
+
+def update_profile(user: User, fields: dict[str, Any]) -> User:
+    dietary = fields.pop("dietary", None)
+    if dietary is not None:
+        user.diets = dietary.get("diets", [])
+        user.allergens = dietary.get("allergens", [])
+    for name, value in fields.items():
+        setattr(user, name, value)
+    db.session.commit()
+    return user
+
+
+def delete_account(user: User, password: str) -> None:
+    """Anonymise the account: what they wrote stays, as written by a former neighbour."""
+    from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
+
+    if not verify_password(user.password_hash, password):
+        raise Invalid("password", "Wrong password.")
+    now = utcnow()
+    user.email = None
+    user.password_hash = None
+    user.display_name = FORMER_NEIGHBOUR
+    user.bio = None
+    user.avatar_url = None
+    user.languages = []
+    user.diets = []
+    user.allergens = []
+    user.deleted_at = now
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.execute(
+        update(Membership)
+        .where(
+            Membership.user_id == user.id,
+            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]),
+        )
+        .values(status=MembershipStatus.LEFT, role=Role.MEMBER)
+    )
+    db.session.execute(delete(Block).where(Block.blocker_id == user.id))
+    publish_control("disconnect", user_id=user.id)
+    publish_membership_change(user.id)
+    db.session.commit()
+
+
+def export(user: User) -> dict[str, Any]:
+    """Everything stored about the caller, as one JSON document."""
+    from neighbours.accounts.schemas import PrivateUserSchema
+    from neighbours.neighbourhoods.models import Membership
+    from neighbours.notifications.models import Notification
+
+    memberships = db.session.execute(
+        select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
+    ).scalars()
+    tokens = db.session.execute(
+        select(AccessToken).where(AccessToken.user_id == user.id).order_by(AccessToken.id)
+    ).scalars()
+    blocks = db.session.execute(
+        select(Block).where(Block.blocker_id == user.id).order_by(Block.created_at)
+    ).scalars()
+    notifications = db.session.execute(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    ).scalars()
+
+    def when(value: Any) -> str | None:
+        return value.isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "exported_at": when(utcnow()),
+        "profile": PrivateUserSchema().dump(private_view(user)),
+        "memberships": [
+            {
+                "neighbourhood_id": m.neighbourhood_id,
+                "role": m.role.value,
+                "status": m.status.value,
+                "message": m.message,
+                "created_at": when(m.created_at),
+            }
+            for m in memberships
+        ],
+        "sessions": [
+            {
+                "id": t.id,
+                "created_at": when(t.created_at),
+                "expires_at": when(t.expires_at),
+                "revoked_at": when(t.revoked_at),
+                "user_agent": t.user_agent,
+                "ip": t.ip,
+            }
+            for t in tokens
+        ],
+        "blocked_users": [
+            {"user_id": b.blocked_id, "created_at": when(b.created_at)} for b in blocks
+        ],
+        "notifications": [
+            {
+                "id": n.id,
+                "type": n.type,
+                "payload": n.payload,
+                "created_at": when(n.created_at),
+                "read_at": when(n.read_at),
+            }
+            for n in notifications
+        ],
+    }
+
+
+def visible_user(viewer: User, user_id: int) -> User:
+    """Another user's public profile is visible to people who share a neighbourhood."""
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or user.is_deleted
+        or not (viewer.is_admin or neighbourhood_policies.share_a_neighbourhood(viewer.id, user_id))
+    ):
+        raise NotFound("No such user.")
+    return user
+
+
+def block(blocker: User, user_id: int) -> None:
+    if user_id == blocker.id:
+        raise Invalid("user_id", "You cannot block yourself.", location="path")
+    visible_user(blocker, user_id)
+    if db.session.get(Block, (blocker.id, user_id)) is None:
+        db.session.add(Block(blocker_id=blocker.id, blocked_id=user_id))
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent identical block: already done
+            db.session.rollback()
+
+
+def unblock(blocker: User, user_id: int) -> None:
+    result = db.session.execute(
+        delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == user_id)
+    )
+    db.session.commit()
+    if result.rowcount == 0:
+        raise NotFound("You have not blocked this user.")
+
+
+def list_blocks(user: User, *, limit: int, after: str | None) -> Page[Any]:
+    stmt = (
+        select(Block, User)
+        .join(User, User.id == Block.blocked_id)
+        .where(Block.blocker_id == user.id)
+    )
+    page = paginate(
+        db.session,
+        stmt,
+        [SortKey(Block.blocked_id)],
+        lambda row: [row[0].blocked_id],
+        limit=limit,
+        after=after,
+        scalars=False,
+    )
+    return Page([{"user": u, "created_at": b.created_at} for b, u in page.items], page.next_cursor)
+
+
+def is_blocked(blocker_id: int, blocked_id: int) -> bool:
+    """Whether `blocker_id` has blocked `blocked_id`."""
+    return db.session.get(Block, (blocker_id, blocked_id)) is not None

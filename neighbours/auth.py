@@ -1,0 +1,133 @@
+"""Passwords (argon2id), bearer tokens (random, stored only as a hash) and the current user.
+
+The same helpers serve REST routes and the Socket.IO connect handler.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request
+from sqlalchemy import select
+
+from neighbours.database import utcnow
+from neighbours.errors import Unauthorized
+from neighbours.extensions import db
+
+if TYPE_CHECKING:
+    from neighbours.accounts.models import AccessToken, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A hash of a random password, verified against when the email is unknown so that an unknown
+# email and a wrong password take the same time and give the same 401.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password against a stored hash; a missing hash still costs one verification."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored only as their SHA-256: they are long and random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    user: User, *, user_agent: str | None = None, ip: str | None = None
+) -> tuple[str, AccessToken]:
+    """Create a session token for a user; the caller commits. Returns (plaintext, row)."""
+    from neighbours.accounts.models import AccessToken
+
+    plaintext = secrets.token_urlsafe(32)
+    ttl = timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"])
+    row = AccessToken(
+        user=user,
+        token_hash=hash_token(plaintext),
+        expires_at=utcnow() + ttl,
+        user_agent=(user_agent or "")[:200] or None,
+        ip=ip,
+    )
+    db.session.add(row)
+    return plaintext, row
+
+
+def resolve_token(token: str | None) -> AccessToken | None:
+    """The live token row for a plaintext token, or None if unknown, expired or revoked."""
+    from neighbours.accounts.models import AccessToken, User
+
+    if not token:
+        return None
+    row = db.session.execute(
+        select(AccessToken)
+        .join(AccessToken.user)
+        .where(AccessToken.token_hash == hash_token(token), User.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def bearer_token() -> str | None:
+    """The token in `Authorization: Bearer <token>`, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_token() -> AccessToken | None:
+    """The request's token row, resolved once per request."""
+    if "access_token" not in g:
+        g.access_token = resolve_token(bearer_token())
+    return g.access_token
+
+
+def current_user_or_none() -> User | None:
+    token = current_token()
+    return token.user if token is not None else None
+
+
+def current_user() -> User:
+    """The authenticated user; raises 401 when there is none."""
+    user = current_user_or_none()
+    if user is None:
+        raise Unauthorized("A valid bearer token is required.")
+    return user
+
+
+def login_required(func: F) -> F:
+    """Refuse the request with 401 before anything else (even input parsing) runs.
+
+    Place it above `@blp.arguments` so that a caller without a token learns that first.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        current_user()
+        return func(*args, **kwargs)
+
+    apidoc = dict(getattr(func, "_apidoc", {}))
+    manual = dict(apidoc.get("manual_doc", {}))
+    manual["security"] = [{"bearerAuth": []}]
+    apidoc["manual_doc"] = manual
+    wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,23 @@
+"""Shared marshmallow fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import marshmallow as ma
+
+
+class UTCDateTime(ma.fields.AwareDateTime):
+    """ISO 8601; output in UTC with `Z`, input must carry an offset (any offset)."""
+
+    def _serialize(self, value: dt.datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.astimezone(dt.UTC)

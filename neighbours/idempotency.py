@@ -1,0 +1,131 @@
+"""`Idempotency-Key` on POST: a replay with the same key and body returns the first response.
+
+The key is claimed (inserted, committed) before the handler runs, so two concurrent requests
+with one key cannot both act: the second sees the claim and gets 409 until the first finishes.
+Only successful responses are kept; a failed request releases its key so the client can retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from neighbours.auth import current_user_or_none
+from neighbours.database import utcnow
+from neighbours.errors import Conflict, Invalid
+from neighbours.extensions import db
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKey(db.Model):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "user:<id>" for authenticated callers, "anon" otherwise (e.g. registration).
+    scope: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(db.Text)
+    response_headers: Mapped[str | None] = mapped_column(db.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b" " + request.full_path.encode() + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    headers = json.loads(row.response_headers or "{}")
+    headers["Idempotent-Replayed"] = "true"
+    return Response(
+        row.response_body,
+        status=row.status_code or 200,
+        headers=headers,
+        mimetype="application/json",
+    )
+
+
+def _claim() -> Response | None:
+    key = request.headers.get(HEADER, "").strip()
+    if request.method != "POST" or not key or not request.path.startswith("/api/v1/"):
+        return None
+    if len(key) > 255:
+        raise Invalid(HEADER, "At most 255 characters.", location="headers")
+    user = current_user_or_none()
+    if user is None and request.headers.get("Authorization"):
+        return None  # a bad token: let the handler answer 401
+    scope = f"user:{user.id}" if user else "anon"
+    fingerprint = _fingerprint()
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    existing = db.session.execute(
+        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    ).scalar_one_or_none()
+    if existing is not None and existing.created_at < utcnow() - ttl:
+        db.session.delete(existing)
+        db.session.commit()
+        existing = None
+    if existing is None:
+        row = IdempotencyKey(
+            scope=scope,
+            key=key,
+            user_id=user.id if user else None,
+            method=request.method,
+            path=request.path,
+            request_hash=fingerprint,
+        )
+        db.session.add(row)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict("A request with this Idempotency-Key is in progress.") from None
+        g.idempotency_row_id = row.id
+        return None
+    if existing.request_hash != fingerprint:
+        raise Invalid(HEADER, "This key was used with a different request.", location="headers")
+    if existing.status_code is None:
+        raise Conflict("A request with this Idempotency-Key is in progress.")
+    return _replay(existing)
+
+
+def _record(response: Response) -> Response:
+    row_id = g.pop("idempotency_row_id", None)
+    if row_id is None:
+        return response
+    # The handler has committed (or rolled back) its own work by now.
+    db.session.rollback()
+    if 200 <= response.status_code < 300:
+        headers = {k: v for k, v in response.headers.items() if k.lower() in {"location", "etag"}}
+        db.session.execute(
+            IdempotencyKey.__table__.update()
+            .where(IdempotencyKey.id == row_id)
+            .values(
+                status_code=response.status_code,
+                response_body=response.get_data(as_text=True),
+                response_headers=json.dumps(headers),
+            )
+        )
+    else:
+        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
+    db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_claim)
+    app.after_request(_record)

@@ -1,0 +1,1 @@
+"""Neighbourhoods: discovery near a point, join policies, invites, roles, membership."""

@@ -1,0 +1,354 @@
+"""Neighbourhood rules and their transaction boundaries."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from neighbours.accounts.models import User
+from neighbours.database import utcnow
+from neighbours.errors import Conflict, Invalid, NotFound
+from neighbours.extensions import db
+from neighbours.neighbourhoods import policies
+from neighbours.neighbourhoods.models import (
+    Invite,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Neighbourhood,
+    Role,
+)
+from neighbours.pagination import Page, SortKey, paginate
+from neighbours.realtime.publish import publish_membership_change
+
+EARTH_RADIUS_M = 6_371_000.0
+# No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+INVITE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+INVITE_LENGTH = 6
+
+
+@dataclass
+class NeighbourhoodView:
+    neighbourhood: Neighbourhood
+    member_count: int
+    distance_m: float | None = None
+    my_membership: Membership | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.neighbourhood, name)
+
+
+def create_neighbourhood(user: User, fields: dict[str, Any]) -> NeighbourhoodView:
+    """Create a neighbourhood; its creator becomes its first moderator."""
+    neighbourhood = Neighbourhood(created_by_id=user.id, **fields)
+    membership = Membership(
+        neighbourhood=neighbourhood,
+        user_id=user.id,
+        role=Role.MODERATOR,
+        status=MembershipStatus.ACTIVE,
+    )
+    db.session.add_all([neighbourhood, membership])
+    publish_membership_change(user.id)
+    db.session.commit()
+    return NeighbourhoodView(neighbourhood, 1, my_membership=membership)
+
+
+def _distance_expr(lat: float, lon: float) -> ColumnElement[float]:
+    """Great-circle distance in metres (haversine), in SQL so it can order and paginate."""
+    dlat = func.radians(Neighbourhood.latitude - lat) / 2
+    dlon = func.radians(Neighbourhood.longitude - lon) / 2
+    a = func.sin(dlat) * func.sin(dlat) + math.cos(math.radians(lat)) * func.cos(
+        func.radians(Neighbourhood.latitude)
+    ) * func.sin(dlon) * func.sin(dlon)
+    return (2 * EARTH_RADIUS_M) * func.asin(func.sqrt(func.least(literal(1.0), a)))
+
+
+def _member_counts():  # type: ignore[no-untyped-def]
+    return (
+        select(Membership.neighbourhood_id, func.count().label("n"))
+        .where(Membership.status == MembershipStatus.ACTIVE)
+        .group_by(Membership.neighbourhood_id)
+        .subquery()
+    )
+
+
+def list_neighbourhoods(
+    *,
+    near: tuple[float, float] | None,
+    within_m: int,
+    q: str | None,
+    limit: int,
+    after: str | None,
+) -> Page[NeighbourhoodView]:
+    """Nearest first when `near` is given (within `within_m`), else by name."""
+    counts = _member_counts()
+    count_col = func.coalesce(counts.c.n, 0)
+    conditions = []
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Neighbourhood.name.ilike(f"%{escaped}%", escape="\\"))
+    if near is not None:
+        lat, lon = near
+        distance = _distance_expr(lat, lon)
+        # A bounding box first, so the (latitude, longitude) index narrows the scan.
+        dlat = math.degrees(within_m / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        conditions += [
+            Neighbourhood.latitude.between(lat - dlat, lat + dlat),
+            Neighbourhood.longitude.between(lon - dlon, lon + dlon),
+            distance <= within_m,
+        ]
+        keys = [SortKey(distance), SortKey(Neighbourhood.id)]
+        stmt = select(Neighbourhood, count_col, distance)
+    else:
+        keys = [SortKey(Neighbourhood.name), SortKey(Neighbourhood.id)]
+        stmt = select(Neighbourhood, count_col, literal(None))
+    stmt = stmt.outerjoin(counts, counts.c.neighbourhood_id == Neighbourhood.id)
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+
+    def key_of(row: Any) -> list[Any]:
+        return [row[2], row[0].id] if near is not None else [row[0].name, row[0].id]
+
+    page = paginate(db.session, stmt, keys, key_of, limit=limit, after=after, scalars=False)
+    return Page(
+        [NeighbourhoodView(n, count, dist) for n, count, dist in page.items], page.next_cursor
+    )
+
+
+def get_neighbourhood_view(user: User, neighbourhood_id: int) -> NeighbourhoodView:
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    count = db.session.execute(
+        select(func.count()).where(
+            Membership.neighbourhood_id == neighbourhood.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).scalar_one()
+    mine = db.session.execute(
+        select(Membership).where(
+            Membership.neighbourhood_id == neighbourhood.id, Membership.user_id == user.id
+        )
+    ).scalar_one_or_none()
+    return NeighbourhoodView(neighbourhood, count, my_membership=mine)
+
+
+def _membership_of(neighbourhood_id: int, user_id: int, *, lock: bool = False) -> Membership | None:
+    stmt = select(Membership).where(
+        Membership.neighbourhood_id == neighbourhood_id, Membership.user_id == user_id
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _redeem_invite(neighbourhood: Neighbourhood, code: str, user: User) -> bool:
+    """Use a single-use code atomically: only one caller can flip `used_at`."""
+    result = db.session.execute(
+        update(Invite)
+        .where(
+            Invite.neighbourhood_id == neighbourhood.id,
+            Invite.code == code.strip().upper(),
+            Invite.used_at.is_(None),
+            Invite.expires_at > utcnow(),
+        )
+        .values(used_at=utcnow(), used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def join(
+    user: User, neighbourhood_id: int, *, invite_code: str | None, message: str | None
+) -> Membership:
+    """Join under the neighbourhood's policy: open -> active, approval -> pending,
+    invite -> active with a valid code. A valid code also skips approval."""
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    existing = _membership_of(neighbourhood.id, user.id)
+    if existing is not None and existing.status in (
+        MembershipStatus.ACTIVE,
+        MembershipStatus.PENDING,
+    ):
+        raise Conflict(f"You are already {existing.status.value} in this neighbourhood.")
+
+    invited = False
+    if invite_code:
+        if not _redeem_invite(neighbourhood, invite_code, user):
+            raise Invalid("invite_code", "This code is not valid, was used, or has expired.")
+        invited = True
+    elif neighbourhood.join_policy == JoinPolicy.INVITE:
+        raise Invalid("invite_code", "This neighbourhood is joined by invitation only.")
+    elif (
+        existing is not None
+        and existing.status == MembershipStatus.DECLINED
+        and (neighbourhood.join_policy == JoinPolicy.APPROVAL)
+    ):
+        raise Conflict("Your request to join was declined; ask a moderator for an invitation.")
+
+    active = invited or neighbourhood.join_policy == JoinPolicy.OPEN
+    status = MembershipStatus.ACTIVE if active else MembershipStatus.PENDING
+    membership = existing or Membership(neighbourhood_id=neighbourhood.id, user_id=user.id)
+    membership.status = status
+    membership.role = Role.MEMBER
+    membership.message = message
+    membership.decided_by_id = None
+    membership.decided_at = utcnow() if active else None
+    db.session.add(membership)
+    if active:
+        publish_membership_change(user.id)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You already have a membership in this neighbourhood.") from None
+    return membership
+
+
+def create_invite(user: User, neighbourhood_id: int) -> Invite:
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    policies.require_moderator(user, neighbourhood)
+    ttl = timedelta(hours=current_app.config["INVITE_TTL_HOURS"])
+    for _ in range(10):
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        invite = Invite(
+            neighbourhood_id=neighbourhood.id,
+            code=code,
+            created_by_id=user.id,
+            expires_at=utcnow() + ttl,
+        )
+        db.session.add(invite)
+        try:
+            db.session.commit()
+            return invite
+        except IntegrityError:  # a code collision: draw again
+            db.session.rollback()
+    raise Conflict("Could not draw a free invite code; try again.")
+
+
+def list_members(
+    user: User,
+    neighbourhood_id: int,
+    *,
+    status: MembershipStatus,
+    limit: int,
+    after: str | None,
+) -> Page[Membership]:
+    """Active members for members; pending requests for moderators only."""
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    policies.require_member(user, neighbourhood)
+    if status != MembershipStatus.ACTIVE:
+        policies.require_moderator(user, neighbourhood)
+    stmt = (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.neighbourhood_id == neighbourhood.id, Membership.status == status)
+        .options(db.contains_eager(Membership.user))
+    )
+    return paginate(
+        db.session, stmt, [SortKey(Membership.id)], lambda m: [m.id], limit=limit, after=after
+    )
+
+
+def _target_membership(neighbourhood_id: int, user_id: int) -> Membership:
+    membership = _membership_of(neighbourhood_id, user_id, lock=True)
+    if membership is None:
+        raise NotFound("This person has no membership in this neighbourhood.")
+    return membership
+
+
+def decide_request(
+    moderator: User, neighbourhood_id: int, user_id: int, *, approve: bool
+) -> Membership:
+    """Approve or decline a pending request to join."""
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    policies.require_moderator(moderator, neighbourhood)
+    membership = _target_membership(neighbourhood.id, user_id)
+    if membership.status != MembershipStatus.PENDING:
+        raise Conflict(f"This membership is {membership.status.value}, not pending.")
+    membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
+    membership.decided_by_id = moderator.id
+    membership.decided_at = utcnow()
+    from neighbours.notifications.services import notify
+
+    notify(
+        user_id,
+        "membership_approved" if approve else "membership_declined",
+        {"neighbourhood_id": neighbourhood.id, "neighbourhood_name": neighbourhood.name},
+    )
+    if approve:
+        publish_membership_change(user_id)
+    db.session.commit()
+    return membership
+
+
+def _moderator_count(neighbourhood_id: int) -> int:
+    return db.session.execute(
+        select(func.count()).where(
+            Membership.neighbourhood_id == neighbourhood_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role == Role.MODERATOR,
+        )
+    ).scalar_one()
+
+
+def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role) -> Membership:
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    policies.require_moderator(moderator, neighbourhood)
+    membership = _target_membership(neighbourhood.id, user_id)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise Conflict("Only active members can be given a role.")
+    if (
+        membership.role == Role.MODERATOR
+        and role != Role.MODERATOR
+        and _moderator_count(neighbourhood.id) <= 1
+    ):
+        raise Conflict("A neighbourhood needs at least one moderator; appoint another first.")
+    membership.role = role
+    db.session.commit()
+    return membership
+
+
+def leave(user: User, neighbourhood_id: int) -> None:
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    membership = _membership_of(neighbourhood.id, user.id, lock=True)
+    if membership is None or membership.status not in (
+        MembershipStatus.ACTIVE,
+        MembershipStatus.PENDING,
+    ):
+        raise NotFound("You are not a member of this neighbourhood.")
+    if membership.status == MembershipStatus.ACTIVE and membership.role == Role.MODERATOR:
+        others = db.session.execute(
+            select(func.count()).where(
+                Membership.neighbourhood_id == neighbourhood.id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.user_id != user.id,
+            )
+        ).scalar_one()
+        if others and _moderator_count(neighbourhood.id) <= 1:
+            raise Conflict("You are the last moderator; appoint another before leaving.")
+    membership.status = MembershipStatus.LEFT
+    membership.role = Role.MEMBER
+    publish_membership_change(user.id)
+    db.session.commit()
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The caller's active and pending memberships, with their neighbourhoods, in one query."""
+    return list(
+        db.session.execute(
+            select(Membership)
+            .join(Membership.neighbourhood)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]),
+            )
+            .options(db.contains_eager(Membership.neighbourhood))
+            .order_by(Membership.id)
+        ).scalars()
+    )

@@ -1,0 +1,1 @@
+"""In-app notifications: typed, stored, pushed live to their user."""

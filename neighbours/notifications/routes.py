@@ -1,0 +1,38 @@
+"""Notification routes."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from neighbours.auth import current_user, login_required
+from neighbours.notifications import services
+from neighbours.notifications.schemas import (
+    MarkReadResultSchema,
+    MarkReadSchema,
+    NotificationListArgs,
+    NotificationPageSchema,
+)
+
+blp = Blueprint("notifications", __name__, description="In-app notifications")
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @login_required
+    @blp.arguments(NotificationListArgs, location="query")
+    @blp.response(200, NotificationPageSchema)
+    def get(self, args: dict) -> object:
+        """List my notifications, newest first (`?unread=true` for unread only)."""
+        return services.list_notifications(current_user(), **args)
+
+
+@blp.route("/notifications/read")
+class NotificationsRead(MethodView):
+    @login_required
+    @blp.arguments(MarkReadSchema)
+    @blp.response(200, MarkReadResultSchema)
+    def post(self, data: dict) -> dict:
+        """Mark notifications read: `{ids: [...]}` or `{all: true}`."""
+        updated = services.mark_read(
+            current_user(), ids=data.get("ids"), all_=data.get("all", False)
+        )
+        return {"updated": updated}

@@ -1,0 +1,41 @@
+"""Notification schemas."""
+
+import marshmallow as ma
+
+from neighbours.fields import UTCDateTime
+from neighbours.pagination import PageArgs, page_schema
+
+
+class NotificationSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    type = ma.fields.String(dump_only=True)
+    payload = ma.fields.Dict(dump_only=True)
+    created_at = UTCDateTime(dump_only=True)
+    read_at = UTCDateTime(dump_only=True, allow_none=True)
+
+
+NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
+
+
+class NotificationListArgs(PageArgs):
+    unread = ma.fields.Boolean(load_default=False)
+
+
+class MarkReadSchema(ma.Schema):
+    ids = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        validate=ma.validate.Length(min=1, max=500),
+    )
+    all = ma.fields.Boolean()
+
+    @ma.validates_schema
+    def _one_of(self, data: dict, **_kwargs: object) -> None:
+        if not data.get("ids") and not data.get("all"):
+            raise ma.ValidationError("Give `ids` or `all: true`.", field_name="ids")
+
+
+class MarkReadResultSchema(ma.Schema):
+    updated = ma.fields.Integer()
+
+
+notification_schema = NotificationSchema()

@@ -1,0 +1,55 @@
+"""Creating, listing and reading notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from neighbours.accounts.models import User
+from neighbours.database import utcnow
+from neighbours.extensions import db
+from neighbours.notifications.models import Notification
+from neighbours.pagination import Page, SortKey, paginate
+from neighbours.realtime.publish import publish
+from neighbours.realtime.rooms import user_room
+
+
+def notify(user_id: int, type_: str, payload: dict[str, Any]) -> Notification:
+    """Store a notification in the caller's transaction; it is pushed live after commit."""
+    from neighbours.notifications.schemas import notification_schema
+
+    notification = Notification(user_id=user_id, type=type_, payload=payload, created_at=utcnow())
+    db.session.add(notification)
+    db.session.flush()
+    publish("notification:created", notification_schema.dump(notification), user_room(user_id))
+    return notification
+
+
+def list_notifications(
+    user: User, *, unread: bool, limit: int, after: str | None
+) -> Page[Notification]:
+    """Newest first."""
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return paginate(
+        db.session,
+        stmt,
+        [SortKey(Notification.id, desc=True)],
+        lambda n: [n.id],
+        limit=limit,
+        after=after,
+    )
+
+
+def mark_read(user: User, *, ids: list[int] | None, all_: bool) -> int:
+    """Mark some or all of the caller's notifications read; others' ids are ignored."""
+    stmt = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if not all_:
+        stmt = stmt.where(Notification.id.in_(ids or []))
+    result = db.session.execute(stmt.values(read_at=utcnow()))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,125 @@
+"""Opaque keyset cursors.
+
+A cursor is the sort key of the last item of a page, encoded. The next page is everything
+strictly after that key in the list's order, so walking the cursors returns every item
+exactly once even while new items are inserted (no OFFSET).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import marshmallow as ma
+from sqlalchemy import ColumnElement, Select, and_, or_
+
+from neighbours.errors import Invalid
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class PageArgs(ma.Schema):
+    """`?limit=` (1..100, default 20) and `?after=<cursor>`."""
+
+    limit = ma.fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)
+    )
+    after = ma.fields.String(load_default=None, metadata={"description": "opaque cursor"})
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A `{items: [...], next_cursor}` schema around an item schema."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema)),
+            "next_cursor": ma.fields.String(allow_none=True),
+        },
+    )
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and "t" in value:
+        return datetime.fromisoformat(value["t"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    """Decode a cursor; 422 naming `after` if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != arity:
+            raise ValueError
+        return [_decode_value(v) for v in values]
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid("after", "Not a valid cursor.", location="query") from exc
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a list's order; `desc` for newest-first style orders."""
+
+    column: ColumnElement[Any]
+    desc: bool = False
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order given by `keys` (mixed directions allowed)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal_prefix = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
+        step = key.column < values[i] if key.desc else key.column > values[i]
+        clauses.append(and_(*equal_prefix, step))
+    return or_(*clauses)
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def paginate(
+    session: Any,
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    key_of: Callable[[Any], Sequence[Any]],
+    *,
+    limit: int,
+    after: str | None,
+    scalars: bool = True,
+) -> Page[Any]:
+    """Run a keyset-paginated query.
+
+    `stmt` must select rows that `key_of` can read the sort key from; the order is added here.
+    """
+    if after:
+        stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
+    stmt = stmt.order_by(*[k.column.desc() if k.desc else k.column.asc() for k in keys])
+    stmt = stmt.limit(limit + 1)
+    result = session.execute(stmt)
+    rows = list(result.scalars() if scalars else result.all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor(key_of(rows[-1])) if more and rows else None
+    return Page(rows, cursor)

@@ -1,0 +1,146 @@
+"""Cross-cutting HTTP concerns: request ids in logs, JSON-only bodies, CORS, health, docs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
+from flask import json as flask_json
+from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path
+
+from neighbours.errors import BadRequest
+from neighbours.extensions import db
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request's id on every log record (`-` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    # Replace our own handler on re-creation (tests build many apps), keep others'.
+    root.handlers = [h for h in root.handlers if not getattr(h, "_neighbours", False)]
+    handler._neighbours = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+
+
+def _require_json_body() -> None:
+    """A body that is not JSON is a 400, before any handler sees it."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    if not request.get_data(cache=True):
+        return
+    if not request.is_json:
+        raise BadRequest("The request body must be JSON (Content-Type: application/json).")
+    try:
+        flask_json.loads(request.get_data(cache=True))
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+
+
+def _finish(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["CORS_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
+        )
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+        response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After"
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def _preflight() -> Response | None:
+    if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+        return Response(status=204)
+    return None
+
+
+ops = Blueprint("ops", __name__)
+
+
+@ops.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    """The process is up."""
+    return {"status": "ok"}, 200
+
+
+@ops.get("/readyz")
+def readyz() -> tuple[dict[str, object], int]:
+    """The database and, when configured, Redis answer."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready
+        db.session.rollback()
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unreachable: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, (
+        200 if ready else 503
+    )
+
+
+docs = Blueprint(
+    "docs", __name__, static_folder=swagger_ui_path, static_url_path="/api/docs/static"
+)
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>neighbours API</title>
+<link rel="stylesheet" href="/api/docs/static/swagger-ui.css"></head>
+<body><div id="docs"></div>
+<script src="/api/docs/static/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#docs", deepLinking: true});</script>
+</body></html>"""
+
+
+@docs.get("/api/docs")
+def docs_page() -> Response:
+    """The OpenAPI document rendered by a Swagger UI served from this process (no CDN)."""
+    return Response(_DOCS_PAGE, mimetype="text/html")
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+    app.before_request(_assign_request_id)
+    app.before_request(_preflight)
+    app.before_request(_require_json_body)
+    app.after_request(_finish)
+    app.register_blueprint(ops)
+    app.register_blueprint(docs)
