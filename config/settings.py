@@ -63,6 +63,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url) if database_url else "",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # Prefix of the Redis pub/sub channels (Socket.IO queue, control); lets several
+        # deployments or test runs share one Redis without hearing each other.
+        "REDIS_CHANNEL_PREFIX": env.get("REDIS_CHANNEL_PREFIX", "neighbours"),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 30 * 24 * 3600),
         "CORS_ORIGINS": cors,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -22,9 +22,9 @@ def ensure_control_listener(app: Flask) -> None:
         if url in _listeners:
             return
         _listeners.add(url)
-    from neighbours.realtime.control import listen
+    from neighbours.realtime.control import control_channel, listen
 
-    socketio.start_background_task(listen, app, url)
+    socketio.start_background_task(listen, app, url, control_channel(app))
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
-        channel="neighbours-socketio",
+        channel=f"{app.config['REDIS_CHANNEL_PREFIX']}:socketio",
         cors_allowed_origins=origins,
         logger=False,
         engineio_logger=False,

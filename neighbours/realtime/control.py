@@ -18,7 +18,9 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "neighbours:control"
+
+def control_channel(app: Flask) -> str:
+    return f"{app.config['REDIS_CHANNEL_PREFIX']}:control"
 
 _clients: dict[str, redis.Redis] = {}
 _lock = threading.Lock()
@@ -46,7 +48,7 @@ def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
             log.warning("unknown control action %r", action)
 
 
-def listen(app: Flask, url: str) -> None:
+def listen(app: Flask, url: str, channel: str) -> None:
     """Subscribe to the control channel for the life of the process, reconnecting on failure."""
     from neighbours.extensions import socketio
 
@@ -55,7 +57,7 @@ def listen(app: Flask, url: str) -> None:
             pubsub = redis.Redis.from_url(url, socket_connect_timeout=2).pubsub(
                 ignore_subscribe_messages=True
             )
-            pubsub.subscribe(CHANNEL)
+            pubsub.subscribe(channel)
             for message in pubsub.listen():
                 if message.get("type") != "message":
                     continue
