@@ -2,16 +2,22 @@
 
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.idempotency import IdempotencyKey
+from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
 from neighbours.neighbourhoods.models import Invite, Membership, Neighbourhood
 from neighbours.notifications.models import Notification
 
 __all__ = [
     "AccessToken",
     "Block",
+    "Canteen",
+    "CanteenHost",
     "IdempotencyKey",
     "Invite",
+    "Meal",
     "Membership",
     "Neighbourhood",
     "Notification",
+    "SeatPool",
+    "Signup",
     "User",
 ]

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neighbours.accounts.models import User
-from neighbours.database import TimestampMixin, utcnow
+from neighbours.database import TimestampMixin, string_enum, utcnow
 from neighbours.extensions import db
 
 
@@ -42,18 +41,6 @@ class MembershipStatus(enum.StrEnum):
     LEFT = "left"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as VARCHAR with a CHECK: adding a value is a plain migration on every database.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Neighbourhood(TimestampMixin, db.Model):
     __tablename__ = "neighbourhoods"
     __table_args__ = (
@@ -70,7 +57,7 @@ class Neighbourhood(TimestampMixin, db.Model):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     radius_m: Mapped[int] = mapped_column(Integer)
-    join_policy: Mapped[JoinPolicy] = mapped_column(_enum(JoinPolicy, "join_policy"))
+    join_policy: Mapped[JoinPolicy] = mapped_column(string_enum(JoinPolicy, "join_policy"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
@@ -87,8 +74,10 @@ class Membership(TimestampMixin, db.Model):
         ForeignKey("neighbourhoods.id", ondelete="CASCADE")
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"), default=Role.MEMBER)
-    status: Mapped[MembershipStatus] = mapped_column(_enum(MembershipStatus, "membership_status"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "membership_role"), default=Role.MEMBER)
+    status: Mapped[MembershipStatus] = mapped_column(
+        string_enum(MembershipStatus, "membership_status")
+    )
     message: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Canteens and shared meals: seat pools, signups, the waitlist, check-in, pay-what-you-can."""

@@ -1,0 +1,169 @@
+"""The tables the meals feature owns."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from neighbours.accounts.models import User
+from neighbours.database import TimestampMixin, string_enum, utcnow
+from neighbours.extensions import db
+
+
+class MealStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class SignupStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Attendance(enum.StrEnum):
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Canteen(TimestampMixin, db.Model):
+    __tablename__ = "canteens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    default_capacity: Mapped[int] = mapped_column(Integer)
+
+
+class CanteenHost(db.Model):
+    __tablename__ = "canteen_hosts"
+
+    canteen_id: Mapped[int] = mapped_column(
+        ForeignKey("canteens.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Meal(TimestampMixin, db.Model):
+    __tablename__ = "meals"
+    __table_args__ = (
+        Index(
+            "ix_meals_neighbourhood_id_status_starts_at_id",
+            "neighbourhood_id",
+            "status",
+            "starts_at",
+            "id",
+        ),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("cost_price_cents >= 0", name="cost_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canteen_id: Mapped[int] = mapped_column(
+        ForeignKey("canteens.id", ondelete="CASCADE"), index=True
+    )
+    # Copied from the canteen so that neighbourhood listings need no join.
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    menu: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    signup_closes_at: Mapped[datetime]
+    allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
+    diets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cost_price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[MealStatus] = mapped_column(
+        string_enum(MealStatus, "meal_status"), default=MealStatus.DRAFT
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None]
+    # Bumped by every change to seats; taking it is also how a change locks the meal.
+    availability_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    canteen: Mapped[Canteen] = relationship()
+    pools: Mapped[list[SeatPool]] = relationship(
+        back_populates="meal", order_by="SeatPool.position", cascade="all, delete-orphan"
+    )
+
+
+class SeatPool(db.Model):
+    """Seats of one kind at a meal (the table, the kitchen), with its own capacity."""
+
+    __tablename__ = "seat_pools"
+    __table_args__ = (
+        UniqueConstraint("meal_id", "key"),
+        # The database is the referee: no code path can oversell a pool.
+        CheckConstraint("taken <= capacity", name="taken_within_capacity"),
+        CheckConstraint("taken >= 0", name="taken_not_negative"),
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meal_id: Mapped[int] = mapped_column(ForeignKey("meals.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(60))
+    capacity: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[datetime | None]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    meal: Mapped[Meal] = relationship(back_populates="pools")
+
+
+class Signup(TimestampMixin, db.Model):
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("meal_id", "user_id"),
+        Index("ix_signups_pool_id_status_waitlist_seq", "pool_id", "status", "waitlist_seq"),
+        Index("ix_signups_user_id", "user_id"),
+        CheckConstraint("party_size BETWEEN 1 AND 4", name="party_size_range"),
+        CheckConstraint("contribution_cents >= 0", name="contribution_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meal_id: Mapped[int] = mapped_column(ForeignKey("meals.id", ondelete="CASCADE"))
+    pool_id: Mapped[int] = mapped_column(ForeignKey("seat_pools.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    party_size: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[SignupStatus] = mapped_column(string_enum(SignupStatus, "signup_status"))
+    # Arrival order within the pool; the waitlist is served strictly by it.
+    waitlist_seq: Mapped[int] = mapped_column(BigInteger)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    attendance: Mapped[Attendance | None] = mapped_column(string_enum(Attendance, "attendance"))
+    contribution_cents: Mapped[int | None] = mapped_column(Integer)
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    pool: Mapped[SeatPool] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,283 @@
+"""Canteen, meal and signup schemas."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+import marshmallow as ma
+
+from neighbours.accounts.schemas import DietarySchema, TrimmedSchema
+from neighbours.dietary import DIETS, EU_ALLERGENS
+from neighbours.fields import UTCDateTime
+from neighbours.meals.models import Attendance, SignupStatus
+from neighbours.pagination import PageArgs, page_schema
+
+POOL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+_TIMEZONES = frozenset(available_timezones())
+
+
+class CanteenCreateSchema(TrimmedSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    timezone = ma.fields.String(
+        load_default="Europe/Paris",
+        validate=ma.validate.OneOf(_TIMEZONES, error="Not an IANA time zone such as Europe/Paris."),
+    )
+    default_capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
+
+
+class CanteenUpdateSchema(CanteenCreateSchema):
+    class Meta:
+        partial = True
+
+
+class HostSchema(ma.Schema):
+    id = ma.fields.Integer()
+    display_name = ma.fields.String()
+
+
+class CanteenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    neighbourhood_id = ma.fields.Integer()
+    name = ma.fields.String()
+    address = ma.fields.String()
+    timezone = ma.fields.String()
+    default_capacity = ma.fields.Integer()
+    created_at = UTCDateTime()
+
+
+class CanteenDetailSchema(CanteenSchema):
+    hosts = ma.fields.List(ma.fields.Nested(HostSchema))
+
+
+CanteenPageSchema = page_schema(CanteenSchema, "CanteenPage")
+
+
+def _allergen_list() -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)),
+        load_default=list,
+        validate=ma.validate.Length(max=len(EU_ALLERGENS)),
+        metadata={"description": "allergens in the menu, from the EU 14"},
+    )
+
+
+def _diet_list() -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(DIETS)),
+        load_default=list,
+        validate=ma.validate.Length(max=len(DIETS)),
+        metadata={"description": "diets the menu suits"},
+    )
+
+
+class PoolInputSchema(TrimmedSchema):
+    key = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(POOL_KEY, error="Lower-case letters, digits and _ only."),
+    )
+    label = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
+    capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=500))
+    starts_at = UTCDateTime(allow_none=True)
+
+
+class PoolPatchSchema(PoolInputSchema):
+    capacity = ma.fields.Integer(validate=ma.validate.Range(min=0, max=500))
+
+
+def _unique_keys(pools: list[dict]) -> None:
+    keys = [p["key"] for p in pools]
+    if len(keys) != len(set(keys)):
+        raise ma.ValidationError("Pool keys must be unique.")
+
+
+class MealCreateSchema(TrimmedSchema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    menu = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+    starts_at = UTCDateTime(required=True)
+    ends_at = UTCDateTime(required=True)
+    signup_closes_at = UTCDateTime(load_default=None, allow_none=True)
+    pools = ma.fields.List(
+        ma.fields.Nested(PoolInputSchema),
+        validate=[ma.validate.Length(min=1, max=6), _unique_keys],
+        metadata={"description": "default: `table` (canteen capacity) and `kitchen`"},
+    )
+    allergens = _allergen_list()
+    diets = _diet_list()
+    cost_price_cents = ma.fields.Integer(
+        load_default=0, validate=ma.validate.Range(min=0, max=100_000)
+    )
+
+
+class MealUpdateSchema(TrimmedSchema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    menu = ma.fields.String(validate=ma.validate.Length(max=4000))
+    starts_at = UTCDateTime()
+    ends_at = UTCDateTime()
+    signup_closes_at = UTCDateTime()
+    pools = ma.fields.List(
+        ma.fields.Nested(PoolPatchSchema), validate=[ma.validate.Length(min=1, max=6), _unique_keys]
+    )
+    allergens = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)))
+    diets = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(DIETS)))
+    cost_price_cents = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100_000))
+
+
+class PublishArgs(ma.Schema):
+    publish = ma.fields.Boolean(load_default=False)
+
+
+class MealListArgs(PageArgs):
+    from_ = UTCDateTime(
+        data_key="from", load_default=None, metadata={"description": "default: now"}
+    )
+    to = UTCDateTime(load_default=None)
+
+
+class PoolAvailabilitySchema(ma.Schema):
+    capacity = ma.fields.Integer()
+    taken = ma.fields.Integer()
+    left = ma.fields.Integer()
+    waitlist = ma.fields.Integer()
+
+
+class PoolSchema(ma.Schema):
+    key = ma.fields.String()
+    label = ma.fields.String()
+    capacity = ma.fields.Integer()
+    starts_at = UTCDateTime(allow_none=True)
+
+
+class MySignupBriefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    pool = ma.fields.Function(lambda s: s.pool.key)
+    party_size = ma.fields.Integer()
+    status = ma.fields.Enum(SignupStatus, by_value=True)
+
+
+class MealSchema(ma.Schema):
+    id = ma.fields.Integer()
+    canteen_id = ma.fields.Integer()
+    neighbourhood_id = ma.fields.Integer()
+    title = ma.fields.String()
+    menu = ma.fields.String()
+    starts_at = UTCDateTime()
+    ends_at = UTCDateTime()
+    signup_closes_at = UTCDateTime()
+    allergens = ma.fields.List(ma.fields.String())
+    diets = ma.fields.List(ma.fields.String())
+    cost_price_cents = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["draft", "published", "cancelled", "done"]})
+    cancel_reason = ma.fields.String(allow_none=True)
+    pools = ma.fields.List(ma.fields.Nested(PoolSchema))
+    availability = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Nested(PoolAvailabilitySchema)
+    )
+    version = ma.fields.Integer(attribute="availability_version")
+    my_signup = ma.fields.Nested(MySignupBriefSchema, allow_none=True)
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "allergens of the menu that I declared in my profile"},
+    )
+    unsuited_diets = ma.fields.List(
+        ma.fields.String(), metadata={"description": "my diets the menu is not marked for"}
+    )
+
+
+class MealDetailSchema(MealSchema):
+    my_waitlist_position = ma.fields.Integer(attribute="my_position", allow_none=True)
+
+
+MealPageSchema = page_schema(MealSchema, "MealPage")
+
+
+class CancelMealSchema(TrimmedSchema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+
+
+class SignupCreateSchema(TrimmedSchema):
+    pool = ma.fields.String(load_default="table", validate=ma.validate.Length(min=1, max=20))
+    party_size = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=4))
+    note = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=500)
+    )
+
+
+class SignupSchema(ma.Schema):
+    id = ma.fields.Integer()
+    meal_id = ma.fields.Integer()
+    pool = ma.fields.Function(lambda s: s.pool.key)
+    party_size = ma.fields.Integer()
+    note = ma.fields.String(allow_none=True)
+    status = ma.fields.Enum(SignupStatus, by_value=True)
+    waitlist_position = ma.fields.Integer(allow_none=True)
+    warnings = ma.fields.List(
+        ma.fields.String(), metadata={"description": "the meal's allergens that I declared"}
+    )
+    unsuited_diets = ma.fields.List(ma.fields.String())
+    attendance = ma.fields.Enum(Attendance, by_value=True, allow_none=True)
+    contribution_cents = ma.fields.Integer(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class DinerSchema(ma.Schema):
+    id = ma.fields.Integer()
+    display_name = ma.fields.String()
+    dietary = ma.fields.Nested(DietarySchema)
+
+
+class HostSignupSchema(ma.Schema):
+    id = ma.fields.Integer()
+    meal_id = ma.fields.Integer()
+    user = ma.fields.Nested(DinerSchema)
+    pool = ma.fields.Function(lambda s: s.pool.key)
+    party_size = ma.fields.Integer()
+    note = ma.fields.String(allow_none=True)
+    status = ma.fields.Enum(SignupStatus, by_value=True)
+    waitlist_position = ma.fields.Integer(allow_none=True)
+    attendance = ma.fields.Enum(Attendance, by_value=True, allow_none=True)
+    contribution_cents = ma.fields.Integer(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class DietarySummarySchema(ma.Schema):
+    confirmed_signups = ma.fields.Integer()
+    confirmed_people = ma.fields.Integer()
+    guests = ma.fields.Integer(metadata={"description": "people beyond the signer (needs unknown)"})
+    diets = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    allergens = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class HostSignupPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(HostSignupSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+    summary = ma.fields.Nested(DietarySummarySchema)
+
+
+class HostSignupListArgs(PageArgs):
+    status = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf([s.value for s in SignupStatus])
+    )
+
+
+class CheckInSchema(ma.Schema):
+    attended = ma.fields.Boolean(required=True)
+    contribution_cents = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=0, max=1_000_000)
+    )
+
+
+class MealSummarySchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    meal_id = ma.fields.Integer()
+    status = ma.fields.String()
+    cost_price_cents = ma.fields.Integer()
+    availability = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Nested(PoolAvailabilitySchema)
+    )
+    seats = ma.fields.Dict()
+    attendance = ma.fields.Dict()
+    contributions = ma.fields.Dict()
