@@ -431,11 +431,38 @@ def _snapshot(meal_id: int) -> _Snapshot:
     return _Snapshot(states)
 
 
+def _take_seats(pool: SeatPool, seats: int) -> bool:
+    """Take seats with one conditional UPDATE: it can't succeed past capacity.
+
+    The meal lock already orders changes; this keeps the arithmetic in the database, so even
+    a code path that forgot the lock could not oversell.
+    """
+    result = db.session.execute(
+        update(SeatPool)
+        .where(SeatPool.id == pool.id, SeatPool.taken + seats <= SeatPool.capacity)
+        .values(taken=SeatPool.taken + seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_seats(pool: SeatPool, seats: int) -> None:
+    db.session.execute(
+        update(SeatPool)
+        .where(SeatPool.id == pool.id)
+        .values(taken=SeatPool.taken - seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(pool)
+
+
 def promote_waitlist(pool: SeatPool) -> list[Signup]:
     """Confirm waitlisted parties in arrival order while seats remain.
 
     A party too large for the seats left keeps its place; the next one that fits is served.
     """
+    db.session.flush()
+    db.session.refresh(pool)
     free = pool.capacity - pool.taken
     promoted: list[Signup] = []
     if free <= 0:
@@ -447,14 +474,15 @@ def promote_waitlist(pool: SeatPool) -> list[Signup]:
     ).scalars()
     now = utcnow()
     for signup in waiting:
-        if signup.party_size <= free:
+        if signup.party_size <= free and _take_seats(pool, signup.party_size):
             signup.status = SignupStatus.CONFIRMED
             signup.confirmed_at = now
             free -= signup.party_size
             promoted.append(signup)
             if free == 0:
                 break
-    pool.taken = pool.capacity - free
+    db.session.flush()
+    db.session.refresh(pool)
     return promoted
 
 
@@ -533,11 +561,17 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
             pools[pool.key] = pool
             continue
         if "capacity" in spec:
-            if spec["capacity"] < pool.taken:
+            changed = db.session.execute(
+                update(SeatPool)
+                .where(SeatPool.id == pool.id, SeatPool.taken <= spec["capacity"])
+                .values(capacity=spec["capacity"])
+                .execution_options(synchronize_session=False)
+            )
+            db.session.refresh(pool)
+            if changed.rowcount != 1:
                 raise Conflict(
                     f"Pool {pool.key!r} has {pool.taken} seats taken; capacity can't go below."
                 )
-            pool.capacity = spec["capacity"]
         for attr in ("label", "starts_at"):
             if attr in spec:
                 setattr(pool, attr, spec[attr])
@@ -691,7 +725,7 @@ def cancel_my_signup(user: User, meal_id: int) -> None:
     pool = db.session.get(SeatPool, signup.pool_id, populate_existing=True)
     assert pool is not None
     if signup.status == SignupStatus.CONFIRMED:
-        pool.taken -= signup.party_size
+        _release_seats(pool, signup.party_size)
     signup.status = SignupStatus.CANCELLED
     signup.cancelled_at = utcnow()
     db.session.flush()
