@@ -52,11 +52,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from neighbours.accounts.routes import blp as accounts_blp
+    from neighbours.feed.routes import blp as feed_blp
     from neighbours.meals.routes import blp as meals_blp
     from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
     from neighbours.notifications.routes import blp as notifications_blp
 
-    for blueprint in (accounts_blp, neighbourhoods_blp, meals_blp, notifications_blp):
+    for blueprint in (
+        accounts_blp,
+        neighbourhoods_blp,
+        feed_blp,
+        meals_blp,
+        notifications_blp,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     from neighbours.realtime import init_app as init_realtime

@@ -1,8 +1,10 @@
 """Every model, imported in one place so that Alembic and `db.create_all` see all tables."""
 
 from neighbours.accounts.models import AccessToken, Block, User
+from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
 from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
+from neighbours.moderation.models import ModerationLogEntry
 from neighbours.neighbourhoods.models import Invite, Membership, Neighbourhood
 from neighbours.notifications.models import Notification
 
@@ -11,12 +13,16 @@ __all__ = [
     "Block",
     "Canteen",
     "CanteenHost",
+    "Comment",
     "IdempotencyKey",
     "Invite",
     "Meal",
     "Membership",
+    "ModerationLogEntry",
     "Neighbourhood",
     "Notification",
+    "Post",
+    "Reaction",
     "SeatPool",
     "Signup",
     "User",

@@ -1,0 +1,1 @@
+"""The neighbourhood feed: posts, comments, reactions, pins."""

@@ -1,0 +1,89 @@
+"""Who may see and do what in the feed; lists and single posts share these rules."""
+
+from __future__ import annotations
+
+from neighbours.accounts.models import User
+from neighbours.errors import Forbidden, NotFound
+from neighbours.extensions import db
+from neighbours.feed.models import Category, Comment, ContentStatus, Post
+from neighbours.neighbourhoods import policies as neighbourhood_policies
+
+MEMBER_STATUSES = (ContentStatus.PUBLISHED,)
+# Moderators see what is waiting for them, flagged by its status; nobody lists deleted posts.
+MODERATOR_STATUSES = (
+    ContentStatus.PUBLISHED,
+    ContentStatus.HELD,
+    ContentStatus.HIDDEN,
+    ContentStatus.REMOVED,
+)
+
+
+def listed_statuses(user: User, neighbourhood_id: int) -> tuple[ContentStatus, ...]:
+    if neighbourhood_policies.is_moderator(user, neighbourhood_id):
+        return MODERATOR_STATUSES
+    return MEMBER_STATUSES
+
+
+def _can_see(user: User, neighbourhood_id: int, author_id: int, status: ContentStatus) -> bool:
+    if status == ContentStatus.DELETED:
+        return False
+    if status == ContentStatus.PUBLISHED or author_id == user.id:
+        return True
+    return neighbourhood_policies.is_moderator(user, neighbourhood_id)
+
+
+def _is_reader(user: User, neighbourhood_id: int) -> bool:
+    return (
+        user.is_admin
+        or neighbourhood_policies.active_membership(user, neighbourhood_id) is not None
+    )
+
+
+def visible_post(user: User, post_id: int) -> Post:
+    """A post its reader may see: 404 for outsiders and for content they may not see."""
+    post = db.session.get(Post, post_id)
+    if (
+        post is None
+        or not _is_reader(user, post.neighbourhood_id)
+        or not _can_see(user, post.neighbourhood_id, post.author_id, post.status)
+    ):
+        raise NotFound("No such post.")
+    return post
+
+
+def visible_comment(user: User, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
+    post = visible_post(user, comment.post_id)
+    if not _can_see(user, post.neighbourhood_id, comment.author_id, comment.status):
+        raise NotFound("No such comment.")
+    return comment
+
+
+def require_can_write(user: User, neighbourhood_id: int) -> None:
+    """Suspended members read but can't write."""
+    if not neighbourhood_policies.can_write(user, neighbourhood_id):
+        raise Forbidden("You can't post, comment or react in this neighbourhood right now.")
+
+
+def require_can_use_category(user: User, neighbourhood_id: int, category: Category) -> None:
+    if category == Category.ANNOUNCEMENT and not neighbourhood_policies.is_moderator(
+        user, neighbourhood_id
+    ):
+        raise Forbidden("Only moderators post announcements.")
+
+
+def require_author(user: User, author_id: int) -> None:
+    if user.id != author_id:
+        raise Forbidden("Only the author can edit this.")
+
+
+def require_author_or_moderator(user: User, neighbourhood_id: int, author_id: int) -> None:
+    if user.id != author_id and not neighbourhood_policies.is_moderator(user, neighbourhood_id):
+        raise Forbidden("Only the author or a moderator can do this.")
+
+
+def require_moderator(user: User, neighbourhood_id: int) -> None:
+    if not neighbourhood_policies.is_moderator(user, neighbourhood_id):
+        raise Forbidden("Only moderators can do this.")

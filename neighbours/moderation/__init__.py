@@ -1,0 +1,1 @@
+"""Moderation: reports, the review queue, decisions, suspensions and the audit log."""
