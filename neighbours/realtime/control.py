@@ -1,8 +1,8 @@
 """Control messages that change live sockets on every process: re-sync rooms, disconnect.
 
-Socket.IO's own Redis queue carries emits and knows a socket only on the process that holds
-it, so room membership derived from the database (neighbourhoods, suspensions) is re-synced
-by each process for its own sockets when told to over this channel.
+Socket.IO's own Redis queue carries emits, but a socket is known only to the process that
+holds it, so room membership derived from the database (neighbourhoods, suspensions) and
+disconnects are carried out by each process for its own sockets when told over this channel.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from typing import Any
 
 import redis
@@ -18,15 +17,16 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 
-
-def control_channel(app: Flask) -> str:
-    return f"{app.config['REDIS_CHANNEL_PREFIX']}:control"
-
 _clients: dict[str, redis.Redis] = {}
 _lock = threading.Lock()
 
 
+def control_channel(app: Flask) -> str:
+    return f"{app.config['REDIS_CHANNEL_PREFIX']}:control"
+
+
 def redis_client(url: str) -> redis.Redis:
+    """One publishing client per URL and process; it fails fast when Redis is down."""
     with _lock:
         client = _clients.get(url)
         if client is None:
@@ -36,36 +36,66 @@ def redis_client(url: str) -> redis.Redis:
 
 
 def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
-    """Carry out a control message for the sockets of this process."""
+    """Carry out a control message for this app's sockets, in a fresh app context.
+
+    A fresh context gets its own database session: this may run inside another session's
+    after-commit hook, where that session can no longer run SQL.
+    """
     from neighbours.realtime import handlers
 
     with app.app_context():
         if action == "sync_rooms":
             handlers.sync_rooms_for_user(int(data["user_id"]))
         elif action == "disconnect":
-            handlers.disconnect_local(int(data["user_id"]), token_id=data.get("token_id"))
+            token_id = data.get("token_id")
+            handlers.disconnect_local(
+                int(data["user_id"]), token_id=int(token_id) if token_id is not None else None
+            )
         else:
             log.warning("unknown control action %r", action)
 
 
-def listen(app: Flask, url: str, channel: str) -> None:
-    """Subscribe to the control channel for the life of the process, reconnecting on failure."""
-    from neighbours.extensions import socketio
+def send(app: Flask, action: str, data: dict[str, Any]) -> None:
+    """Apply a control message here at once, then tell the other processes over Redis."""
+    from neighbours.realtime import state
 
+    apply(app, action, data)
+    url = app.config.get("REDIS_URL")
+    if url:
+        body = {"action": action, "data": data, "origin": state(app).origin}
+        redis_client(url).publish(control_channel(app), json.dumps(body))
+
+
+def listen(app: Flask) -> None:
+    """Subscribe to the control channel for the life of the process, reconnecting on failure."""
+    from neighbours.realtime import state
+
+    live = state(app)
+    url = app.config["REDIS_URL"]
     while True:
+        pubsub = None
         try:
-            pubsub = redis.Redis.from_url(url, socket_connect_timeout=2).pubsub(
-                ignore_subscribe_messages=True
-            )
-            pubsub.subscribe(channel)
+            pubsub = redis.Redis.from_url(
+                url, socket_connect_timeout=2, health_check_interval=30
+            ).pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(control_channel(app))
+            live.subscribed.set()
             for message in pubsub.listen():
                 if message.get("type") != "message":
                     continue
                 try:
                     body = json.loads(message["data"])
+                    if body.get("origin") == live.origin:
+                        continue  # already applied when it was sent
                     apply(app, body["action"], body.get("data", {}))
                 except Exception:
                     log.exception("bad control message %r", message.get("data"))
         except Exception:
             log.warning("control channel lost; reconnecting in 1s", exc_info=True)
-            socketio.sleep(1) if socketio.server else time.sleep(1)
+        finally:
+            if pubsub is not None:
+                try:
+                    pubsub.close()
+                except Exception:
+                    log.debug("closing the control subscription failed", exc_info=True)
+        live.server.sleep(1)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
 from flask import current_app
 
-from neighbours.extensions import socketio
-
-log = logging.getLogger(__name__)
+from neighbours.realtime import NAMESPACE, control, state
 
 
 def emit(name: str, payload: Any, room: str) -> None:
-    socketio.emit(name, payload, to=room)
+    """Emit to a room of this app's sockets and, through Redis, of every process."""
+    state().server.emit(name, payload, to=room, namespace=NAMESPACE)
 
 
-def control(action: str, data: dict[str, Any]) -> None:
-    """Tell every process (or just this one, without Redis) about a change to live sockets."""
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from neighbours.realtime.control import CHANNEL, redis_client
-
-        redis_client(redis_url).publish(CHANNEL, json.dumps({"action": action, "data": data}))
-    else:
-        from neighbours.realtime.control import apply
-
-        apply(current_app._get_current_object(), action, data)  # type: ignore[attr-defined]
+def send_control(action: str, data: dict[str, Any]) -> None:
+    """Tell this process now, and every other process over Redis, about a change to sockets."""
+    control.send(current_app._get_current_object(), action, data)  # type: ignore[attr-defined]

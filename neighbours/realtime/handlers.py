@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from flask import current_app, request
+from flask_socketio import SocketIO
 from sqlalchemy import select
 
 from neighbours.auth import resolve_token
-from neighbours.errors import AppError
-from neighbours.extensions import db, socketio
-from neighbours.realtime import registry
+from neighbours.errors import AppError, NotFound, Unauthorized
+from neighbours.extensions import db
+from neighbours.realtime import NAMESPACE, ensure_listening, state
+from neighbours.realtime.registry import LiveSocket
 from neighbours.realtime.rooms import meal_room, moderators_room, neighbourhood_room, user_room
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/"
 
 
 def _live_rooms(user_id: int) -> dict[str, int | None]:
-    """The neighbourhood rooms a user's sockets belong in: active, not suspended memberships.
-
-    Returns room name -> neighbourhood id.
-    """
+    """The rooms a user's sockets belong in: their own, and those of active, not suspended
+    memberships. Returns room name -> neighbourhood id (None for the user's room)."""
     from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
     from neighbours.neighbourhoods.policies import can_write_membership
 
@@ -41,9 +41,10 @@ def _live_rooms(user_id: int) -> dict[str, int | None]:
     return rooms
 
 
-def _sync(live: registry.LiveSocket) -> None:
+def _sync(live: LiveSocket) -> None:
+    server = state().server
     wanted = _live_rooms(live.user_id)
-    current = set(socketio.server.rooms(live.sid, namespace=NAMESPACE) or [])
+    current = set(server.rooms(live.sid, namespace=NAMESPACE) or [])
     current.discard(live.sid)
     active_neighbourhoods = {n for n in wanted.values() if n is not None}
     for meal_id, neighbourhood_id in list(live.watching.items()):
@@ -52,53 +53,65 @@ def _sync(live: registry.LiveSocket) -> None:
         else:
             live.watching.pop(meal_id, None)
     for room in current - set(wanted):
-        socketio.server.leave_room(live.sid, room, namespace=NAMESPACE)
+        server.leave_room(live.sid, room, namespace=NAMESPACE)
     for room in set(wanted) - current:
-        socketio.server.enter_room(live.sid, room, namespace=NAMESPACE)
+        server.enter_room(live.sid, room, namespace=NAMESPACE)
 
 
 def sync_rooms_for_user(user_id: int) -> None:
-    """Bring this process's sockets of a user in line with their memberships."""
-    for live in registry.of_user(user_id):
+    """Bring this app's sockets of a user in line with their memberships."""
+    for live in state().sockets.of_user(user_id):
         try:
             _sync(live)
         except Exception:  # a socket that went away meanwhile
             log.debug("could not sync rooms of %s", live.sid, exc_info=True)
-    db.session.remove()
 
 
 def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
-    """Disconnect this process's sockets of a user (only those of one session if given)."""
-    for live in registry.of_user(user_id):
-        if token_id is None or live.token_id == token_id:
-            registry.remove(live.sid)
-            socketio.server.disconnect(live.sid, namespace=NAMESPACE)
+    """Disconnect this app's sockets of a user (only those of one session if given)."""
+    live_state = state()
+    for live in live_state.sockets.of_user(user_id):
+        if token_id is not None and live.token_id != token_id:
+            continue
+        live_state.sockets.remove(live.sid)
+        try:
+            live_state.server.disconnect(live.sid, namespace=NAMESPACE)
+        except Exception:  # it went away meanwhile
+            log.debug("could not disconnect %s", live.sid, exc_info=True)
 
 
-@socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
+    """Accept a socket with a live token and put it in its user's and neighbourhoods' rooms."""
     token = auth.get("token") if isinstance(auth, dict) else None
     row = resolve_token(token if isinstance(token, str) else None)
     if row is None:
         raise ConnectionRefusedError("unauthorized")
-    from neighbours.realtime import ensure_control_listener
-
-    ensure_control_listener(current_app._get_current_object())  # type: ignore[attr-defined]
-    live = registry.add(request.sid, row.user_id, row.id)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ensure_listening(app)
+    live_state = state(app)
+    live = live_state.sockets.add(request.sid, row.user_id, row.id)  # type: ignore[attr-defined]
     for room in _live_rooms(live.user_id):
-        socketio.server.enter_room(live.sid, room, namespace=NAMESPACE)
+        live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
     return True
 
 
-@socketio.on("disconnect")
 def on_disconnect(*_args: Any) -> None:
-    registry.remove(request.sid)  # type: ignore[attr-defined]
+    state().sockets.remove(request.sid)  # type: ignore[attr-defined]
 
 
-def _error(exc: AppError | str) -> dict[str, Any]:
-    if isinstance(exc, AppError):
-        return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
-    return {"ok": False, "error": {"code": 422, "message": exc}}
+def _error(code: int, message: str, field: str | None = None) -> dict[str, Any]:
+    """An ack in the REST error shape, under `error`."""
+    error: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
+    if field is not None:
+        error["errors"] = {field: [message]}
+    return {"ok": False, "error": error}
+
+
+def _app_error(exc: AppError) -> dict[str, Any]:
+    error = _error(exc.code, exc.message)
+    if exc.errors:
+        error["error"]["errors"] = exc.errors
+    return error
 
 
 def _meal_id(data: Any) -> int | None:
@@ -106,36 +119,57 @@ def _meal_id(data: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-@socketio.on("meal:watch")
+_BAD_MEAL_ID = "meal_id must be a positive integer."
+
+
+def _watchable_meal(user: Any, meal_id: int) -> tuple[int, dict[str, Any]]:
+    try:
+        from neighbours.meals.services import watchable_meal
+    except ModuleNotFoundError as exc:  # before the meals feature exists: there are no meals
+        if exc.name not in {"neighbours.meals", "neighbours.meals.services"}:
+            raise
+        raise NotFound("No such meal.") from None
+    return watchable_meal(user, meal_id)
+
+
 def on_meal_watch(data: Any = None) -> dict[str, Any]:
     """Watch a meal's seats; only members of its neighbourhood may."""
-    live = registry.get(request.sid)  # type: ignore[attr-defined]
+    live = state().sockets.get(request.sid)  # type: ignore[attr-defined]
     if live is None:
-        return _error(AppError("Not connected."))
+        return _app_error(Unauthorized("This socket is not signed in."))
     meal_id = _meal_id(data)
     if meal_id is None:
-        return _error("meal_id: a positive integer is required.")
+        return _error(422, _BAD_MEAL_ID, "meal_id")
     from neighbours.accounts.models import User
-    from neighbours.meals.services import watchable_meal
 
     user = db.session.get(User, live.user_id)
     try:
-        if user is None:
-            raise AppError("Not connected.")
-        neighbourhood_id, availability = watchable_meal(user, meal_id)
+        if user is None or user.deleted_at is not None:
+            raise Unauthorized("This socket is not signed in.")
+        neighbourhood_id, availability = _watchable_meal(user, meal_id)
     except AppError as exc:
-        return _error(exc)
+        return _app_error(exc)
     live.watching[meal_id] = neighbourhood_id
-    socketio.server.enter_room(live.sid, meal_room(meal_id), namespace=NAMESPACE)
+    state().server.enter_room(live.sid, meal_room(meal_id), namespace=NAMESPACE)
     return {"ok": True, "meal_id": meal_id, "availability": availability}
 
 
-@socketio.on("meal:unwatch")
 def on_meal_unwatch(data: Any = None) -> dict[str, Any]:
-    live = registry.get(request.sid)  # type: ignore[attr-defined]
+    """Stop watching a meal."""
+    live = state().sockets.get(request.sid)  # type: ignore[attr-defined]
+    if live is None:
+        return _app_error(Unauthorized("This socket is not signed in."))
     meal_id = _meal_id(data)
-    if live is None or meal_id is None:
-        return _error("meal_id: a positive integer is required.")
+    if meal_id is None:
+        return _error(422, _BAD_MEAL_ID, "meal_id")
     live.watching.pop(meal_id, None)
-    socketio.server.leave_room(live.sid, meal_room(meal_id), namespace=NAMESPACE)
+    state().server.leave_room(live.sid, meal_room(meal_id), namespace=NAMESPACE)
     return {"ok": True, "meal_id": meal_id}
+
+
+def register(socketio: SocketIO) -> None:
+    """Put the handlers on the server just built (every `create_app()` builds a new one)."""
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    socketio.on_event("meal:watch", on_meal_watch, namespace=NAMESPACE)
+    socketio.on_event("meal:unwatch", on_meal_unwatch, namespace=NAMESPACE)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,10 @@ class Control:
 
 
 def _queue(session: Session, item: Event | Control) -> None:
-    session.info.setdefault(_PENDING, []).append(item)
+    # Remember the innermost transaction it was queued in: rolling back a savepoint drops
+    # what was queued inside it, and the outer transaction carries on.
+    where = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((where, item))
 
 
 def publish(name: str, payload: Any, room: str, *, session: Session | None = None) -> None:
@@ -60,39 +63,56 @@ def _default_session() -> Session:
 
 
 def pending(session: Session) -> list[Event | Control]:
-    return list(session.info.get(_PENDING, []))
+    return [item for _where, item in session.info.get(_PENDING, [])]
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # SQLAlchemy 2.1 also calls this when a savepoint is released: not yet durable
     items = session.info.pop(_PENDING, [])
     if not items:
         return
     from neighbours.realtime import delivery
 
-    for item in items:
+    for _where, item in items:
         try:
             if isinstance(item, Event):
                 delivery.emit(item.name, item.payload, item.room)
             else:
-                delivery.control(item.action, item.data)
+                delivery.send_control(item.action, item.data)
         except Exception:
             # Never let a live-update failure undo or fail a committed change.
             log.exception("could not deliver %s", item)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued = session.info.get(_PENDING)
+    if not queued:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+    else:  # a savepoint: drop only what was queued inside it
+        queued[:] = [(w, item) for w, item in queued if not _within(w, previous_transaction)]
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (e.g. the session was closed): what
+    # was queued describes changes that never happened. A commit has already taken the queue.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def install() -> None:
     """Hook the session events once per process."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback_soft)
-
-
-def _after_rollback_soft(session: Session, previous_transaction: Any) -> None:
-    # Only the outermost transaction's rollback drops the queue; a savepoint rollback
-    # is followed by more work in the same transaction.
-    if previous_transaction.parent is None:
-        _after_rollback(session)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

@@ -1,4 +1,4 @@
-"""The live sockets of this process: whose they are and which meals they watch."""
+"""The live sockets of one app in this process: whose they are and which meals they watch."""
 
 from __future__ import annotations
 
@@ -15,26 +15,30 @@ class LiveSocket:
     watching: dict[int, int] = field(default_factory=dict)
 
 
-_sockets: dict[str, LiveSocket] = {}
-_lock = threading.Lock()
+class Registry:
+    """Socket id -> LiveSocket, safe to use from several threads or greenlets."""
 
+    def __init__(self) -> None:
+        self._sockets: dict[str, LiveSocket] = {}
+        self._lock = threading.Lock()
 
-def add(sid: str, user_id: int, token_id: int) -> LiveSocket:
-    with _lock:
-        live = _sockets[sid] = LiveSocket(sid, user_id, token_id)
-        return live
+    def add(self, sid: str, user_id: int, token_id: int) -> LiveSocket:
+        with self._lock:
+            live = self._sockets[sid] = LiveSocket(sid, user_id, token_id)
+            return live
 
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            self._sockets.pop(sid, None)
 
-def remove(sid: str) -> None:
-    with _lock:
-        _sockets.pop(sid, None)
+    def get(self, sid: str) -> LiveSocket | None:
+        with self._lock:
+            return self._sockets.get(sid)
 
+    def of_user(self, user_id: int) -> list[LiveSocket]:
+        with self._lock:
+            return [s for s in self._sockets.values() if s.user_id == user_id]
 
-def get(sid: str) -> LiveSocket | None:
-    with _lock:
-        return _sockets.get(sid)
-
-
-def of_user(user_id: int) -> list[LiveSocket]:
-    with _lock:
-        return [s for s in _sockets.values() if s.user_id == user_id]
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sockets)

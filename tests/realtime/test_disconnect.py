@@ -1,0 +1,49 @@
+"""Logout and account deletion cut live sockets."""
+
+from __future__ import annotations
+
+from neighbours.realtime.publish import publish
+from neighbours.realtime.rooms import user_room
+from tests.conftest import TEST_PASSWORD
+from tests.realtime.conftest import events
+
+
+def test_logout_disconnects_that_sessions_sockets_only(auth, client, db, sockets):
+    me = auth.user()
+    laptop_token = auth.token_for(me)
+    phone, laptop = sockets.connect(me.token), sockets.connect(laptop_token)
+    someone_else = sockets.connect(auth.user().token)
+    assert phone.is_connected() and laptop.is_connected()
+
+    assert client.post("/api/v1/auth/logout", headers=me.headers).status_code == 204
+
+    assert not phone.is_connected()
+    assert laptop.is_connected(), "another session of the same user stays"
+    assert someone_else.is_connected()
+    # The server forgot the cut socket too: events to the user reach only the laptop.
+    publish("probe", {}, user_room(me.id))
+    db.session.commit()
+    assert events(laptop, "probe") == [{}]
+
+
+def test_account_deletion_disconnects_every_socket_of_the_user(auth, client, sockets):
+    me = auth.user()
+    phone, laptop = sockets.connect(me.token), sockets.connect(auth.token_for(me))
+    someone_else = sockets.connect(auth.user().token)
+
+    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=me.headers)
+    assert r.status_code == 204, r.get_json()
+
+    assert not phone.is_connected()
+    assert not laptop.is_connected()
+    assert someone_else.is_connected()
+
+
+def test_a_failed_logout_disconnects_nothing(auth, client, sockets):
+    me = auth.user()
+    phone = sockets.connect(me.token)
+
+    r = client.post("/api/v1/auth/logout", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+
+    assert phone.is_connected()
