@@ -31,11 +31,10 @@ blp = Blueprint("meals", __name__, description="Canteens and shared meals")
 
 
 def _canteen_detail(canteen: object) -> dict:
+    # Raw values: the response schema dumps them (dumping here too would dump twice).
     hosts = services.canteen_hosts([canteen.id])[canteen.id]  # type: ignore[attr-defined]
-    return {
-        **CanteenDetailSchema().dump(canteen),
-        "hosts": [{"id": h.id, "display_name": h.display_name} for h in hosts],
-    }
+    fields = [name for name in CanteenDetailSchema().fields if name != "hosts"]
+    return {**{name: getattr(canteen, name) for name in fields}, "hosts": hosts}
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/canteens", methods=["POST"])

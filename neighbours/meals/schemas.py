@@ -24,12 +24,19 @@ class CanteenCreateSchema(TrimmedSchema):
         load_default="Europe/Paris",
         validate=ma.validate.OneOf(_TIMEZONES, error="Not an IANA time zone such as Europe/Paris."),
     )
-    default_capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
+    default_capacity = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(min=1, max=500)
+    )
 
 
-class CanteenUpdateSchema(CanteenCreateSchema):
-    class Meta:
-        partial = True
+class CanteenUpdateSchema(TrimmedSchema):
+    # Every field optional and without defaults: a PATCH changes only what it names.
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    address = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    timezone = ma.fields.String(
+        validate=ma.validate.OneOf(_TIMEZONES, error="Not an IANA time zone such as Europe/Paris.")
+    )
+    default_capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=500))
 
 
 class HostSchema(ma.Schema):
@@ -78,12 +85,14 @@ class PoolInputSchema(TrimmedSchema):
         validate=ma.validate.Regexp(POOL_KEY, error="Lower-case letters, digits and _ only."),
     )
     label = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
-    capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=500))
+    capacity = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(min=0, max=500)
+    )
     starts_at = UTCDateTime(allow_none=True)
 
 
 class PoolPatchSchema(PoolInputSchema):
-    capacity = ma.fields.Integer(validate=ma.validate.Range(min=0, max=500))
+    capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=500))
 
 
 def _unique_keys(pools: list[dict]) -> None:
@@ -106,7 +115,7 @@ class MealCreateSchema(TrimmedSchema):
     allergens = _allergen_list()
     diets = _diet_list()
     cost_price_cents = ma.fields.Integer(
-        load_default=0, validate=ma.validate.Range(min=0, max=100_000)
+        load_default=0, strict=True, validate=ma.validate.Range(min=0, max=100_000)
     )
 
 
@@ -121,7 +130,9 @@ class MealUpdateSchema(TrimmedSchema):
     )
     allergens = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)))
     diets = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(DIETS)))
-    cost_price_cents = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100_000))
+    cost_price_cents = ma.fields.Integer(
+        strict=True, validate=ma.validate.Range(min=0, max=100_000)
+    )
 
 
 class PublishArgs(ma.Schema):
@@ -198,7 +209,9 @@ class CancelMealSchema(TrimmedSchema):
 
 class SignupCreateSchema(TrimmedSchema):
     pool = ma.fields.String(load_default="table", validate=ma.validate.Length(min=1, max=20))
-    party_size = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=4))
+    party_size = ma.fields.Integer(
+        load_default=1, strict=True, validate=ma.validate.Range(min=1, max=4)
+    )
     note = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=500)
     )
@@ -264,7 +277,10 @@ class HostSignupListArgs(PageArgs):
 class CheckInSchema(ma.Schema):
     attended = ma.fields.Boolean(required=True)
     contribution_cents = ma.fields.Integer(
-        load_default=None, allow_none=True, validate=ma.validate.Range(min=0, max=1_000_000)
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=ma.validate.Range(min=0, max=1_000_000),
     )
 
 
