@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from neighbours.accounts.routes import blp as accounts_blp
     from neighbours.feed.routes import blp as feed_blp
     from neighbours.meals.routes import blp as meals_blp
+    from neighbours.messages.routes import blp as messages_blp
     from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
     from neighbours.notifications.routes import blp as notifications_blp
 
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         neighbourhoods_blp,
         feed_blp,
         meals_blp,
+        messages_blp,
         notifications_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

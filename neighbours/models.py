@@ -4,6 +4,7 @@ from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
 from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
+from neighbours.messages.models import Conversation, Message, Participant
 from neighbours.moderation.models import ModerationLogEntry
 from neighbours.neighbourhoods.models import Invite, Membership, Neighbourhood
 from neighbours.notifications.models import Notification
@@ -14,13 +15,16 @@ __all__ = [
     "Canteen",
     "CanteenHost",
     "Comment",
+    "Conversation",
     "IdempotencyKey",
     "Invite",
     "Meal",
     "Membership",
+    "Message",
     "ModerationLogEntry",
     "Neighbourhood",
     "Notification",
+    "Participant",
     "Post",
     "Reaction",
     "SeatPool",

@@ -1,0 +1,1 @@
+"""Direct messages, group conversations and each meal's conversation."""

@@ -1,0 +1,393 @@
+"""Conversations and messages: the rules and their transactions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+
+from neighbours.accounts.models import User
+from neighbours.database import utcnow
+from neighbours.errors import Forbidden, Invalid
+from neighbours.extensions import db
+from neighbours.feed.models import ContentStatus
+from neighbours.messages import policies
+from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
+from neighbours.neighbourhoods.models import Membership, MembershipStatus
+from neighbours.notifications.services import notify
+from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
+from neighbours.realtime.publish import publish
+from neighbours.realtime.rooms import user_room
+
+
+@dataclass
+class ConversationView:
+    conversation: Conversation
+    participants: list[User] = field(default_factory=list)
+    last_message: Message | None = None
+    unread_count: int = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conversation, name)
+
+
+def _active_participant_ids(conversation_id: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(Participant.user_id).where(
+                Participant.conversation_id == conversation_id, Participant.left_at.is_(None)
+            )
+        ).scalars()
+    )
+
+
+def _views(user: User, conversations: list[Conversation]) -> list[ConversationView]:
+    """Participants, last messages and unread counts for a page, in three queries."""
+    ids = [c.id for c in conversations]
+    if not ids:
+        return []
+    people: dict[int, list[User]] = defaultdict(list)
+    for conversation_id, person in db.session.execute(
+        select(Participant.conversation_id, User)
+        .join(User, User.id == Participant.user_id)
+        .where(Participant.conversation_id.in_(ids), Participant.left_at.is_(None))
+        .order_by(Participant.joined_at, User.id)
+    ).all():
+        people[conversation_id].append(person)
+    last_ids = [c.last_message_id for c in conversations if c.last_message_id]
+    last = (
+        {
+            m.id: m
+            for m in db.session.execute(
+                select(Message)
+                .where(Message.id.in_(last_ids))
+                .options(db.joinedload(Message.author))
+            ).scalars()
+        }
+        if last_ids
+        else {}
+    )
+    mine = (
+        select(Participant.conversation_id, Participant.last_read_message_id)
+        .where(Participant.user_id == user.id, Participant.conversation_id.in_(ids))
+        .subquery()
+    )
+    unread = dict(
+        db.session.execute(
+            select(Message.conversation_id, func.count())
+            .join(mine, mine.c.conversation_id == Message.conversation_id)
+            .where(
+                Message.id > mine.c.last_read_message_id,
+                Message.author_id != user.id,
+                Message.status == ContentStatus.PUBLISHED,
+            )
+            .group_by(Message.conversation_id)
+        ).all()
+    )
+    return [
+        ConversationView(
+            c, people.get(c.id, []), last.get(c.last_message_id or 0), unread.get(c.id, 0)
+        )
+        for c in conversations
+    ]
+
+
+def list_conversations(user: User, *, limit: int, after: str | None) -> Page[ConversationView]:
+    """My conversations, the most recently active first."""
+    stmt = (
+        select(Conversation)
+        .join(Participant, Participant.conversation_id == Conversation.id)
+        .where(Participant.user_id == user.id, Participant.left_at.is_(None))
+    )
+    page = paginate(
+        db.session,
+        stmt,
+        [SortKey(Conversation.last_activity_at, desc=True), SortKey(Conversation.id, desc=True)],
+        lambda c: [c.last_activity_at, c.id],
+        limit=limit,
+        after=after,
+    )
+    return Page(_views(user, page.items), page.next_cursor)
+
+
+def get_conversation(user: User, conversation_id: int) -> ConversationView:
+    conversation, _ = policies.participation(user, conversation_id)
+    return _views(user, [conversation])[0]
+
+
+def _shared_neighbourhood(user: User, others: list[int]) -> int:
+    """A neighbourhood every participant shares with the caller, else one shared with the first.
+
+    Everyone must share at least one neighbourhood with the caller (403 otherwise).
+    """
+    rows = db.session.execute(
+        select(Membership.user_id, Membership.neighbourhood_id).where(
+            Membership.user_id.in_([user.id, *others]),
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).all()
+    by_user: dict[int, set[int]] = defaultdict(set)
+    for user_id, neighbourhood_id in rows:
+        by_user[user_id].add(neighbourhood_id)
+    mine = by_user[user.id]
+    for other in others:
+        if not (mine & by_user[other]):
+            raise Forbidden("You can only write to people who share a neighbourhood with you.")
+    common = set(mine)
+    for other in others:
+        common &= by_user[other]
+    return min(common) if common else min(mine & by_user[others[0]])
+
+
+def start_conversation(
+    user: User, participant_ids: list[int], title: str | None
+) -> tuple[ConversationView, bool]:
+    """Start a conversation, or return the existing one between the same two people.
+
+    Returns the view and whether it was created.
+    """
+    others = sorted({pid for pid in participant_ids if pid != user.id})
+    if not others:
+        raise Invalid("participant_ids", "Name at least one other person.")
+    existing_users = set(
+        db.session.execute(
+            select(User.id).where(User.id.in_(others), User.deleted_at.is_(None))
+        ).scalars()
+    )
+    if existing_users != set(others):
+        raise Forbidden("You can only write to people who share a neighbourhood with you.")
+    neighbourhood_id = _shared_neighbourhood(user, others)
+    if policies.blocked_by_any(user.id, others):
+        raise Forbidden("You can't start a conversation with someone who has blocked you.")
+    from neighbours.neighbourhoods.policies import can_write
+
+    if not can_write(user, neighbourhood_id):
+        raise Forbidden("You can't send messages in this neighbourhood right now.")
+    direct_key = None
+    if len(others) == 1 and not title:
+        direct_key = ":".join(str(i) for i in sorted([user.id, others[0]]))
+        found = db.session.execute(
+            select(Conversation).where(Conversation.direct_key == direct_key)
+        ).scalar_one_or_none()
+        if found is not None:
+            # Back into it if they had left (a direct conversation never really ends).
+            db.session.execute(
+                update(Participant)
+                .where(Participant.conversation_id == found.id)
+                .values(left_at=None)
+            )
+            db.session.commit()
+            return _views(user, [found])[0], False
+    now = utcnow()
+    conversation = Conversation(
+        kind=ConversationKind.DIRECT if direct_key else ConversationKind.GROUP,
+        title=title,
+        neighbourhood_id=neighbourhood_id,
+        direct_key=direct_key,
+        created_by_id=user.id,
+        created_at=now,
+        last_activity_at=now,
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    for person_id in [user.id, *others]:
+        db.session.add(
+            Participant(conversation_id=conversation.id, user_id=person_id, joined_at=now)
+        )
+    db.session.commit()
+    return _views(user, [conversation])[0], True
+
+
+@dataclass
+class MessagePage:
+    items: list[Message]
+    next_cursor: str | None
+    prev_cursor: str | None
+    latest_cursor: str | None
+
+
+def list_messages(
+    user: User,
+    conversation_id: int,
+    *,
+    limit: int,
+    after: str | None,
+    before: str | None,
+    latest: bool,
+) -> MessagePage:
+    """Oldest first within a page. From the start by default; `latest=true` for the newest
+    page; `before` for older pages, `after` for newer ones (and to poll after reconnecting)."""
+    conversation, _ = policies.participation(user, conversation_id)
+    base = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id)
+        .options(db.joinedload(Message.author))
+    )
+    if before is not None or latest:
+        stmt = base
+        if before is not None:
+            stmt = stmt.where(Message.id < decode_cursor(before, 1)[0])
+        rows = list(db.session.execute(stmt.order_by(Message.id.desc()).limit(limit + 1)).scalars())
+        older = len(rows) > limit
+        items = list(reversed(rows[:limit]))
+        newer = before is not None
+    else:
+        page = paginate(
+            db.session, base, [SortKey(Message.id)], lambda m: [m.id], limit=limit, after=after
+        )
+        items = page.items
+        newer = page.next_cursor is not None
+        older = bool(items) and bool(
+            db.session.execute(
+                select(Message.id)
+                .where(Message.conversation_id == conversation.id, Message.id < items[0].id)
+                .limit(1)
+            ).first()
+        )
+    first, last = (items[0].id, items[-1].id) if items else (None, None)
+    latest_cursor = encode_cursor([last]) if last is not None else after
+    return MessagePage(
+        items,
+        encode_cursor([last]) if newer and last is not None else None,
+        encode_cursor([first]) if older and first is not None else None,
+        latest_cursor,
+    )
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    from neighbours.messages.schemas import message_schema
+
+    return message_schema.dump(message)
+
+
+def post_message(user: User, conversation_id: int, body: str) -> Message:
+    conversation, _ = policies.participation(user, conversation_id)
+    everyone = _active_participant_ids(conversation.id)
+    others = [pid for pid in everyone if pid != user.id]
+    policies.require_can_write(user, conversation, others)
+    first = conversation.last_message_id is None
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        author_id=user.id,
+        body=body,
+        status=ContentStatus.PUBLISHED,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_activity_at = now
+    # Writing is reading: my own message doesn't count as unread for me.
+    db.session.execute(
+        update(Participant)
+        .where(Participant.conversation_id == conversation.id, Participant.user_id == user.id)
+        .values(last_read_message_id=message.id)
+    )
+    payload = {"conversation_id": conversation.id, "message": message_payload(message)}
+    for person_id in everyone:
+        publish("message:created", payload, user_room(person_id))
+    if first and conversation.kind != ConversationKind.MEAL:
+        for person_id in others:
+            notify(
+                person_id,
+                "new_conversation",
+                {
+                    "conversation_id": conversation.id,
+                    "from": {"id": user.id, "display_name": user.display_name},
+                    "preview": body[:100],
+                },
+            )
+    db.session.commit()
+    return message
+
+
+def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[str, Any]:
+    """Move my read marker forward (never back) to a message of this conversation."""
+    conversation, participant = policies.participation(user, conversation_id)
+    message = db.session.get(Message, up_to_message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise Invalid("up_to_message_id", "Not a message of this conversation.")
+    db.session.execute(
+        update(Participant)
+        .where(
+            Participant.conversation_id == conversation.id,
+            Participant.user_id == user.id,
+            Participant.last_read_message_id < up_to_message_id,
+        )
+        .values(last_read_message_id=up_to_message_id)
+    )
+    db.session.commit()
+    view = _views(user, [conversation])[0]
+    db.session.refresh(participant)
+    return {
+        "conversation_id": conversation.id,
+        "last_read_message_id": participant.last_read_message_id,
+        "unread_count": view.unread_count,
+    }
+
+
+def sync_meal_conversation(meal: Any) -> None:
+    """The meal's conversation holds its hosts and its confirmed diners, and nobody else.
+
+    Called by the meals feature after every change to a published meal's signups.
+    """
+    from neighbours.meals.models import CanteenHost, Signup, SignupStatus
+
+    conversation = db.session.execute(
+        select(Conversation).where(Conversation.meal_id == meal.id)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if conversation is None:
+        conversation = Conversation(
+            kind=ConversationKind.MEAL,
+            title=meal.title,
+            neighbourhood_id=meal.neighbourhood_id,
+            meal_id=meal.id,
+            created_at=now,
+            last_activity_at=now,
+        )
+        db.session.add(conversation)
+        db.session.flush()
+    wanted = set(
+        db.session.execute(
+            select(CanteenHost.user_id).where(CanteenHost.canteen_id == meal.canteen_id)
+        ).scalars()
+    ) | set(
+        db.session.execute(
+            select(Signup.user_id).where(
+                Signup.meal_id == meal.id, Signup.status == SignupStatus.CONFIRMED
+            )
+        ).scalars()
+    )
+    current = {
+        p.user_id: p
+        for p in db.session.execute(
+            select(Participant).where(Participant.conversation_id == conversation.id)
+        ).scalars()
+    }
+    for user_id in wanted:
+        participant = current.get(user_id)
+        if participant is None:
+            db.session.add(
+                Participant(
+                    conversation_id=conversation.id,
+                    user_id=user_id,
+                    joined_at=now,
+                    last_read_message_id=conversation.last_message_id or 0,
+                )
+            )
+        elif participant.left_at is not None:
+            participant.left_at = None
+            participant.joined_at = now
+    for user_id, participant in current.items():
+        if user_id not in wanted and participant.left_at is None:
+            participant.left_at = now
+
+
+def meal_conversation_id(meal_id: int) -> int | None:
+    return db.session.execute(
+        select(Conversation.id).where(and_(Conversation.meal_id == meal_id))
+    ).scalar_one_or_none()
