@@ -87,6 +87,13 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
         "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),
+        # Moderation defaults; each neighbourhood's moderators may override them.
+        "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
+        "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),
+        "LIMIT_DAILY_POSTS": _int(env, "LIMIT_DAILY_POSTS", 10),
+        "LIMIT_DAILY_COMMENTS": _int(env, "LIMIT_DAILY_COMMENTS", 50),
+        "LIMIT_DAILY_REPORTS": _int(env, "LIMIT_DAILY_REPORTS", 20),
+        "LIMIT_DAILY_CONVERSATIONS": _int(env, "LIMIT_DAILY_CONVERSATIONS", 10),
         # flask-smorest / OpenAPI
         "API_TITLE": "neighbours",
         "API_VERSION": "v1",

@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from neighbours.feed.routes import blp as feed_blp
     from neighbours.meals.routes import blp as meals_blp
     from neighbours.messages.routes import blp as messages_blp
+    from neighbours.moderation.routes import blp as moderation_blp
     from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
     from neighbours.notifications.routes import blp as notifications_blp
 
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         feed_blp,
         meals_blp,
         messages_blp,
+        moderation_blp,
         notifications_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

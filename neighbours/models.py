@@ -5,7 +5,13 @@ from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
 from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
 from neighbours.messages.models import Conversation, Message, Participant
-from neighbours.moderation.models import ModerationLogEntry
+from neighbours.moderation.models import (
+    ModerationItem,
+    ModerationLogEntry,
+    ModerationSettings,
+    Report,
+    Suspension,
+)
 from neighbours.neighbourhoods.models import Invite, Membership, Neighbourhood
 from neighbours.notifications.models import Notification
 
@@ -21,13 +27,17 @@ __all__ = [
     "Meal",
     "Membership",
     "Message",
+    "ModerationItem",
     "ModerationLogEntry",
+    "ModerationSettings",
     "Neighbourhood",
     "Notification",
     "Participant",
     "Post",
     "Reaction",
+    "Report",
     "SeatPool",
     "Signup",
+    "Suspension",
     "User",
 ]

@@ -2,15 +2,45 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neighbours.accounts.models import User
-from neighbours.database import utcnow
+from neighbours.database import TimestampMixin, string_enum, utcnow
 from neighbours.extensions import db
+
+
+class TargetType(enum.StrEnum):
+    POST = "post"
+    COMMENT = "comment"
+    MESSAGE = "message"
+    USER = "user"
+    MEAL = "meal"
+
+
+class ReportReason(enum.StrEnum):
+    SPAM = "spam"
+    INAPPROPRIATE = "inappropriate"
+    HARASSMENT = "harassment"
+    ILLEGAL = "illegal"
+    OTHER = "other"
+
+
+class ItemStatus(enum.StrEnum):
+    PENDING = "pending"
+    RESOLVED = "resolved"
+
+
+class Decision(enum.StrEnum):
+    DISMISS = "dismiss"
+    HIDE = "hide"
+    REMOVE = "remove"
+    WARN = "warn"
+    SUSPEND = "suspend"
 
 
 class ModerationLogEntry(db.Model):
@@ -32,3 +62,102 @@ class ModerationLogEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ModerationItem(TimestampMixin, db.Model):
+    """One queue item per reported (or held) target, grouping its reports."""
+
+    __tablename__ = "moderation_items"
+    __table_args__ = (
+        UniqueConstraint("target_type", "target_id"),
+        Index("ix_moderation_items_neighbourhood_id_status_id", "neighbourhood_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    target_type: Mapped[TargetType] = mapped_column(string_enum(TargetType, "target_type"))
+    target_id: Mapped[int] = mapped_column()
+    # Whose content it is: warned, suspended and notified by decisions.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ItemStatus] = mapped_column(
+        string_enum(ItemStatus, "item_status"), default=ItemStatus.PENDING
+    )
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    # The content as it was when first reported or held: kept even if edited or deleted.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    held_reason: Mapped[str | None] = mapped_column(String(40))
+    auto_hidden: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[Decision | None] = mapped_column(string_enum(Decision, "decision"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (
+        # One open report per person and target.
+        Index(
+            "uq_reports_open_per_reporter",
+            "reporter_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            postgresql_where=text("open"),
+            sqlite_where=text("open"),
+        ),
+        Index("ix_reports_item_id", "item_id"),
+        Index("ix_reports_reporter_id_created_at", "reporter_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("moderation_items.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_type: Mapped[TargetType] = mapped_column(string_enum(TargetType, "report_target_type"))
+    target_id: Mapped[int] = mapped_column()
+    reason: Mapped[ReportReason] = mapped_column(string_enum(ReportReason, "report_reason"))
+    details: Mapped[str | None] = mapped_column(Text)
+    open: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reporter: Mapped[User] = relationship()
+
+
+class Suspension(db.Model):
+    """A member may read but not write in a neighbourhood until `ends_at`."""
+
+    __tablename__ = "suspensions"
+    __table_args__ = (
+        Index("ix_suspensions_user_id_neighbourhood_id", "user_id", "neighbourhood_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ends_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_at: Mapped[datetime | None]
+
+
+class ModerationSettings(db.Model):
+    """A neighbourhood's thresholds, limits and held words; NULL means the app default."""
+
+    __tablename__ = "moderation_settings"
+
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_threshold: Mapped[int | None] = mapped_column(Integer)
+    new_member_posts: Mapped[int | None] = mapped_column(Integer)
+    daily_posts: Mapped[int | None] = mapped_column(Integer)
+    daily_comments: Mapped[int | None] = mapped_column(Integer)
+    daily_reports: Mapped[int | None] = mapped_column(Integer)
+    daily_conversations: Mapped[int | None] = mapped_column(Integer)
+    held_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,127 @@
+"""Limits that stop a spammer without bothering neighbours.
+
+Counted from the rows themselves over a sliding 24 hours, so they are exact on every process
+and need no Redis. Each neighbourhood's moderators may change them; `RATELIMIT_ENABLED=false`
+turns them off with every other limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from neighbours.accounts.models import User
+from neighbours.database import utcnow
+from neighbours.errors import TooManyRequests
+from neighbours.extensions import db
+
+WINDOW = timedelta(hours=24)
+
+
+def setting(neighbourhood_id: int | None, name: str) -> int:
+    """A neighbourhood's value for a limit, else the app default."""
+    from neighbours.moderation.models import ModerationSettings
+
+    if neighbourhood_id is not None:
+        settings = db.session.get(ModerationSettings, neighbourhood_id)
+        value = getattr(settings, name, None) if settings else None
+        if value is not None:
+            return int(value)
+    defaults = {
+        "report_threshold": "REPORT_THRESHOLD",
+        "new_member_posts": "LIMIT_NEW_MEMBER_POSTS",
+        "daily_posts": "LIMIT_DAILY_POSTS",
+        "daily_comments": "LIMIT_DAILY_COMMENTS",
+        "daily_reports": "LIMIT_DAILY_REPORTS",
+        "daily_conversations": "LIMIT_DAILY_CONVERSATIONS",
+    }
+    return int(current_app.config[defaults[name]])
+
+
+def _enabled() -> bool:
+    return bool(current_app.config.get("LIMITS_ENABLED", True))
+
+
+def _refuse(what: str, limit: int, oldest: datetime, window: timedelta = WINDOW) -> None:
+    wait = (oldest + window - utcnow()).total_seconds()
+    raise TooManyRequests(f"You can {what} {limit} times a day here; try again later.", wait)
+
+
+def check_post(user: User, neighbourhood_id: int) -> None:
+    from neighbours.feed.models import Post
+    from neighbours.neighbourhoods.policies import active_membership
+
+    if not _enabled() or user.is_admin:
+        return
+    since = utcnow() - WINDOW
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Post.created_at)).where(
+            Post.author_id == user.id,
+            Post.neighbourhood_id == neighbourhood_id,
+            Post.created_at > since,
+        )
+    ).one()
+    membership = active_membership(user, neighbourhood_id)
+    joined = (membership.decided_at or membership.created_at) if membership else None
+    if joined is not None and joined > since:
+        limit = setting(neighbourhood_id, "new_member_posts")
+        if count >= limit:
+            raise TooManyRequests(
+                f"New members can post {limit} times in their first day; try again later.",
+                (joined + WINDOW - utcnow()).total_seconds(),
+            )
+    limit = setting(neighbourhood_id, "daily_posts")
+    if count >= limit:
+        _refuse("post", limit, oldest)
+
+
+def check_comment(user: User, neighbourhood_id: int) -> None:
+    from neighbours.feed.models import Comment, Post
+
+    if not _enabled() or user.is_admin:
+        return
+    limit = setting(neighbourhood_id, "daily_comments")
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Comment.created_at))
+        .join(Post, Post.id == Comment.post_id)
+        .where(
+            Comment.author_id == user.id,
+            Post.neighbourhood_id == neighbourhood_id,
+            Comment.created_at > utcnow() - WINDOW,
+        )
+    ).one()
+    if count >= limit:
+        _refuse("comment", limit, oldest)
+
+
+def check_report(user: User, neighbourhood_id: int) -> None:
+    from neighbours.moderation.models import Report
+
+    if not _enabled() or user.is_admin:
+        return
+    limit = setting(neighbourhood_id, "daily_reports")
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Report.created_at)).where(
+            Report.reporter_id == user.id, Report.created_at > utcnow() - WINDOW
+        )
+    ).one()
+    if count >= limit:
+        _refuse("report", limit, oldest)
+
+
+def check_conversation(user: User, neighbourhood_id: int) -> None:
+    from neighbours.messages.models import Conversation
+
+    if not _enabled() or user.is_admin:
+        return
+    limit = setting(neighbourhood_id, "daily_conversations")
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Conversation.created_at)).where(
+            Conversation.created_by_id == user.id,
+            Conversation.created_at > utcnow() - WINDOW,
+        )
+    ).one()
+    if count >= limit:
+        _refuse("start a conversation", limit, oldest)
