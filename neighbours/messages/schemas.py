@@ -11,7 +11,7 @@ from neighbours.messages.models import ConversationKind
 from neighbours.pagination import PageArgs, page_schema
 
 
-class PersonSchema(ma.Schema):
+class ParticipantSchema(ma.Schema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
     avatar_url = ma.fields.String(allow_none=True)
@@ -20,7 +20,7 @@ class PersonSchema(ma.Schema):
 class MessageSchema(ma.Schema):
     id = ma.fields.Integer()
     conversation_id = ma.fields.Integer()
-    author = ma.fields.Nested(PersonSchema)
+    author = ma.fields.Nested(ParticipantSchema)
     body = ma.fields.Method(
         "_body", allow_none=True, metadata={"description": "null once a moderator hid it"}
     )
@@ -38,7 +38,7 @@ class ConversationSchema(ma.Schema):
     title = ma.fields.String(allow_none=True)
     neighbourhood_id = ma.fields.Integer()
     meal_id = ma.fields.Integer(allow_none=True)
-    participants = ma.fields.List(ma.fields.Nested(PersonSchema))
+    participants = ma.fields.List(ma.fields.Nested(ParticipantSchema))
     last_message = ma.fields.Nested(MessageSchema, allow_none=True)
     unread_count = ma.fields.Integer()
     created_at = UTCDateTime()

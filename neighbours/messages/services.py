@@ -180,6 +180,9 @@ def start_conversation(
             )
             db.session.commit()
             return _views(user, [found])[0], False
+    from neighbours.moderation.limits import check_conversation
+
+    check_conversation(user, neighbourhood_id)
     now = utcnow()
     conversation = Conversation(
         kind=ConversationKind.DIRECT if direct_key else ConversationKind.GROUP,

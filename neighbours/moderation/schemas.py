@@ -10,7 +10,7 @@ from neighbours.moderation.models import Decision, ItemStatus, ReportReason, Tar
 from neighbours.pagination import PageArgs, page_schema
 
 
-class PersonSchema(ma.Schema):
+class ActorSchema(ma.Schema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
 
@@ -36,7 +36,7 @@ class ReportSchema(ma.Schema):
 
 
 class QueueReportSchema(ReportSchema):
-    reporter = ma.fields.Nested(PersonSchema)
+    reporter = ma.fields.Nested(ActorSchema)
 
 
 class QueueItemSchema(ma.Schema):
@@ -86,7 +86,7 @@ class LogTargetSchema(ma.Schema):
 
 class LogEntrySchema(ma.Schema):
     id = ma.fields.Integer()
-    actor = ma.fields.Nested(PersonSchema, allow_none=True)
+    actor = ma.fields.Nested(ActorSchema, allow_none=True)
     action = ma.fields.String()
     target = ma.fields.Function(lambda e: {"type": e.target_type, "id": e.target_id})
     reason = ma.fields.String(allow_none=True)
