@@ -141,9 +141,19 @@ class PublishArgs(ma.Schema):
 
 class MealListArgs(PageArgs):
     from_ = UTCDateTime(
-        data_key="from", load_default=None, metadata={"description": "default: now"}
+        data_key="from",
+        load_default=None,
+        metadata={
+            "description": "ISO 8601 date-time with an offset; meals starting at or after it "
+            "(default: now, so only upcoming meals)"
+        },
     )
-    to = UTCDateTime(load_default=None)
+    to = UTCDateTime(
+        load_default=None,
+        metadata={
+            "description": "ISO 8601 date-time with an offset; meals starting before it (exclusive)"
+        },
+    )
 
 
 class PoolAvailabilitySchema(ma.Schema):
