@@ -403,7 +403,9 @@ def _publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int
         "version": meal.availability_version,
     }
     publish("meal:availability", payload, meal_room(meal.id))
-    publish("meal:availability", payload, neighbourhood_room(meal.neighbourhood_id))
+    # A draft is hidden from members: only its watchers (hosts, see `visible_meal`) hear of it.
+    if meal.status != MealStatus.DRAFT:
+        publish("meal:availability", payload, neighbourhood_room(meal.neighbourhood_id))
 
 
 @dataclass

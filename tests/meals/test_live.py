@@ -251,3 +251,25 @@ def test_nothing_is_emitted_when_a_signup_fails(client, auth, kitchen, connect):
     # The next real change still comes through, with the next version.
     signed_up(client, meal, auth.member(nh))
     assert one_update(watcher)["availability"] == {"table": seats(1, 1, 1)}
+
+
+def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(client, auth, kitchen, connect):
+    meal = kitchen.meal(pools={"table": 4}, status="draft")
+    canteen = meal.canteen_obj
+    neighbour = connect(auth.member(canteen.neighbourhood))
+    host_socket = connect(canteen.host)
+    assert watch(host_socket, meal.id)["ok"] is True
+    host_socket.get_received()
+    r = client.patch(
+        f"{API}/meals/{meal.id}",
+        json={"pools": [{"key": "table", "capacity": 6}]},
+        headers=canteen.host.headers,
+    )
+    assert r.status_code == 200, r.get_json()
+    # The host watching the draft sees it; the neighbourhood doesn't learn the draft exists.
+    assert one_update(host_socket)["availability"] == {"table": seats(6, 0)}
+    assert received(neighbour, "meal:availability") == []
+    # Once published, the neighbourhood hears of it.
+    r = client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers)
+    assert r.status_code == 200
+    assert one_update(neighbour)["status"] == "published"
