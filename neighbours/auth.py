@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
+from flask import current_app, request
 from sqlalchemy import select
 
 from neighbours.database import utcnow
@@ -94,11 +94,19 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+_TOKEN_CACHE = "neighbours.access_token"
+
+
 def current_token() -> AccessToken | None:
-    """The request's token row, resolved once per request."""
-    if "access_token" not in g:
-        g.access_token = resolve_token(bearer_token())
-    return g.access_token
+    """The request's token row, resolved once per request.
+
+    Cached on the request, not on `g`: an app context (and its `g`) may outlive a request,
+    as in tests or scripts that send several requests inside one `app.app_context()`, and a
+    token revoked by one request must not keep working for the next.
+    """
+    if _TOKEN_CACHE not in request.environ:
+        request.environ[_TOKEN_CACHE] = resolve_token(bearer_token())
+    return request.environ[_TOKEN_CACHE]
 
 
 def current_user_or_none() -> User | None:

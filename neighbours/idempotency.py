@@ -22,6 +22,9 @@ from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
 
 HEADER = "Idempotency-Key"
+# Responses that carry a secret (a fresh bearer token) are never stored for replay: tokens
+# live in the database only as hashes. Logging in twice is harmless anyway.
+_NEVER_STORED = frozenset({"/api/v1/auth/login"})
 
 
 class IdempotencyKey(db.Model):
@@ -63,6 +66,8 @@ def _replay(row: IdempotencyKey) -> Response:
 def _claim() -> Response | None:
     key = request.headers.get(HEADER, "").strip()
     if request.method != "POST" or not key or not request.path.startswith("/api/v1/"):
+        return None
+    if request.path in _NEVER_STORED:
         return None
     if len(key) > 255:
         raise Invalid(HEADER, "At most 255 characters.", location="headers")

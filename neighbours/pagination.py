@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
 
 from neighbours.errors import Invalid
 
@@ -93,6 +94,43 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
     return or_(*clauses)
 
 
+_INT64 = 2**63
+
+
+def _python_type(column: ColumnElement[Any]) -> type | None:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _fits(key: SortKey, value: Any) -> bool:
+    """Whether a decoded cursor value can be compared with the key's column in SQL."""
+    if value is None or isinstance(value, list | dict):
+        return False
+    expected = _python_type(key.column)
+    if isinstance(value, bool):
+        return expected in (bool, None, object)
+    if isinstance(value, int):
+        return expected in (int, float, None, object) and -_INT64 <= value < _INT64
+    if isinstance(value, float):
+        return expected in (float, None, object) and math.isfinite(value)
+    if isinstance(value, str):
+        return expected in (str, None, object)
+    if isinstance(value, datetime):  # our cursors carry aware UTC times; the columns want them
+        return expected in (datetime, None, object) and value.tzinfo is not None
+    return False
+
+
+def check_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
+    """A cursor made for another list (or forged) must be 422, not a database error."""
+    if not all(_fits(k, v) for k, v in zip(keys, values, strict=True)):
+        raise Invalid("after", "Not a valid cursor for this list.", location="query")
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]
@@ -114,7 +152,9 @@ def paginate(
     `stmt` must select rows that `key_of` can read the sort key from; the order is added here.
     """
     if after:
-        stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
+        values = decode_cursor(after, len(keys))
+        check_cursor(keys, values)
+        stmt = stmt.where(_after(keys, values))
     stmt = stmt.order_by(*[k.column.desc() if k.desc else k.column.asc() for k in keys])
     stmt = stmt.limit(limit + 1)
     result = session.execute(stmt)

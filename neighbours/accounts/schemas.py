@@ -27,14 +27,18 @@ class TrimmedSchema(ma.Schema):
 
 class DietarySchema(ma.Schema):
     diets = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(DIETS)),
-        load_default=list,
+        ma.fields.String(
+            validate=ma.validate.OneOf(DIETS, error="Unknown diet '{input}'; one of: {choices}.")
+        ),
         validate=ma.validate.Length(max=len(DIETS)),
         metadata={"description": f"any of: {', '.join(DIETS)}"},
     )
     allergens = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)),
-        load_default=list,
+        ma.fields.String(
+            validate=ma.validate.OneOf(
+                EU_ALLERGENS, error="Unknown allergen '{input}'; the EU 14 are: {choices}."
+            )
+        ),
         validate=ma.validate.Length(max=len(EU_ALLERGENS)),
         metadata={"description": f"the EU 14: {', '.join(EU_ALLERGENS)}"},
     )
@@ -123,8 +127,18 @@ BlockedPageSchema = page_schema(BlockedUserSchema, "BlockedUserPage")
 class ExportSchema(ma.Schema):
     """The whole of what is stored about the caller; sections are added by each feature."""
 
-    class Meta:
-        unknown = ma.INCLUDE
+    exported_at = ma.fields.String()
+    profile = ma.fields.Raw(metadata={"description": "the private profile, as `GET /me`"})
+    memberships = ma.fields.List(ma.fields.Raw())
+    sessions = ma.fields.List(ma.fields.Raw(), metadata={"description": "never the tokens"})
+    blocked_users = ma.fields.List(ma.fields.Raw())
+    notifications = ma.fields.List(ma.fields.Raw())
+
+    @ma.post_dump(pass_original=True)
+    def _keep_every_section(self, data: dict, original: dict, **_kwargs: object) -> dict:
+        # `unknown` only applies to loading: without this, a section a feature adds to the
+        # export but not to this schema would be silently dropped from the answer.
+        return {**original, **data}
 
 
 BlockListArgs = PageArgs

@@ -100,10 +100,12 @@ def logout(token: AccessToken) -> None:
 
 
 def update_profile(user: User, fields: dict[str, Any]) -> User:
-    dietary = fields.pop("dietary", None)
-    if dietary is not None:
-        user.diets = dietary.get("diets", [])
-        user.allergens = dietary.get("allergens", [])
+    # As a merge patch: `{"dietary": {"diets": [...]}}` must not wipe the declared allergens.
+    dietary = fields.pop("dietary", None) or {}
+    if "diets" in dietary:
+        user.diets = dietary["diets"]
+    if "allergens" in dietary:
+        user.allergens = dietary["allergens"]
     for name, value in fields.items():
         setattr(user, name, value)
     db.session.commit()
