@@ -384,15 +384,16 @@ def _lock(meal: Meal) -> None:
     """Take the meal's row lock for this transaction and bump its availability version.
 
     On PostgreSQL the UPDATE holds the row until commit; on SQLite it takes the write lock.
-    Everything read after this is current.
+    Everything read after this is current. The new version also numbers arrivals: it only
+    grows, one step per change, so it orders the waitlist.
     """
     db.session.execute(
         update(Meal)
         .where(Meal.id == meal.id)
         .values(availability_version=Meal.availability_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(meal)
+        .returning(Meal)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).scalar_one()
 
 
 def _publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int, int]) -> None:
@@ -410,26 +411,29 @@ def _publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int
 
 @dataclass
 class _Snapshot:
-    """Each active signup's (status, waitlist position), to tell whose signup changed."""
+    """Each active signup's (user, status, waitlist position), to tell whose signup changed.
 
-    states: dict[int, tuple[SignupStatus, int | None]]
+    Read as plain tuples: it runs twice per change under the meal lock, so it must stay cheap
+    however long the waitlist is.
+    """
+
+    states: dict[int, tuple[int, SignupStatus, int | None]]
 
 
 def _snapshot(meal_id: int) -> _Snapshot:
-    signups = db.session.execute(
-        select(Signup)
+    rows = db.session.execute(
+        select(Signup.id, Signup.user_id, Signup.pool_id, Signup.status)
         .where(Signup.meal_id == meal_id, Signup.status.in_(ACTIVE))
         .order_by(Signup.pool_id, Signup.waitlist_seq)
-        .execution_options(populate_existing=True)
-    ).scalars()
-    states: dict[int, tuple[SignupStatus, int | None]] = {}
+    ).all()
+    states: dict[int, tuple[int, SignupStatus, int | None]] = {}
     positions: Counter[int] = Counter()
-    for signup in signups:
-        if signup.status == SignupStatus.WAITLISTED:
-            positions[signup.pool_id] += 1
-            states[signup.id] = (signup.status, positions[signup.pool_id])
+    for signup_id, user_id, pool_id, status in rows:
+        if status == SignupStatus.WAITLISTED:
+            positions[pool_id] += 1
+            states[signup_id] = (user_id, status, positions[pool_id])
         else:
-            states[signup.id] = (signup.status, None)
+            states[signup_id] = (user_id, status, None)
     return _Snapshot(states)
 
 
@@ -484,7 +488,6 @@ def promote_waitlist(pool: SeatPool) -> list[Signup]:
             if free == 0:
                 break
     db.session.flush()
-    db.session.refresh(pool)
     return promoted
 
 
@@ -494,36 +497,31 @@ def _announce(meal: Meal, before: _Snapshot, *, actor_id: int | None) -> None:
     after = _snapshot(meal.id)
     pools = _pools_of([meal.id], fresh=True)[meal.id]
     _publish_availability(meal, pools, _waitlist_counts([meal.id]))
-    signups = {
-        s.id: s
-        for s in db.session.execute(
-            select(Signup).where(Signup.id.in_(list(before.states) + list(after.states)))
-        ).scalars()
-    }
     for signup_id, state in before.states.items():
+        user_id, old_status, _old_position = state
         new_state = after.states.get(signup_id)
-        signup = signups[signup_id]
-        if new_state == state or signup.user_id == actor_id:
+        if new_state == state or user_id == actor_id:
             continue
-        status, position = new_state or (signup.status, None)
+        # Gone from the active signups: cancelled (by the meal's cancellation).
+        _user, status, position = new_state or (user_id, SignupStatus.CANCELLED, None)
         publish(
             "signup:updated",
             {
-                "id": signup.id,
+                "id": signup_id,
                 "meal_id": meal.id,
                 "status": status.value,
                 "waitlist_position": position,
             },
-            user_room(signup.user_id),
+            user_room(user_id),
         )
-        if state[0] == SignupStatus.WAITLISTED and status == SignupStatus.CONFIRMED:
+        if old_status == SignupStatus.WAITLISTED and status == SignupStatus.CONFIRMED:
             notify(
-                signup.user_id,
+                user_id,
                 "waitlist_promoted",
                 {
                     "meal_id": meal.id,
                     "meal_title": meal.title,
-                    "signup_id": signup.id,
+                    "signup_id": signup_id,
                     "starts_at": _iso(meal.starts_at),
                 },
             )
@@ -673,27 +671,28 @@ def sign_up(
     ).scalar_one_or_none()
     if existing is not None and existing.status in ACTIVE:
         raise Conflict("You are already signed up for this meal.")
-    before = _snapshot(meal.id)
-    last_seq = db.session.execute(
-        select(func.coalesce(func.max(Signup.waitlist_seq), 0)).where(Signup.meal_id == meal.id)
-    ).scalar_one()
     signup = existing or Signup(meal_id=meal.id, user_id=user.id)
     signup.pool_id = pool.id
     signup.party_size = party_size
     signup.note = note
-    signup.status = SignupStatus.WAITLISTED
-    signup.waitlist_seq = last_seq + 1
-    signup.confirmed_at = None
+    signup.waitlist_seq = meal.availability_version
     signup.cancelled_at = None
     signup.attendance = None
     signup.contribution_cents = None
     signup.checked_in_at = None
+    # Everyone waiting who fits has been served already (every change promotes), so the
+    # newcomer is confirmed exactly when the seats left can take them; nobody else moves.
+    if party_size <= pool.capacity - pool.taken and _take_seats(pool, party_size):
+        signup.status = SignupStatus.CONFIRMED
+        signup.confirmed_at = utcnow()
+    else:
+        signup.status = SignupStatus.WAITLISTED
+        signup.confirmed_at = None
     db.session.add(signup)
     db.session.flush()
-    # Everyone ahead who fits has been served already, so this confirms the newcomer only if
-    # the seats left can take them.
-    promote_waitlist(pool)
-    _announce(meal, before, actor_id=user.id)
+    _publish_availability(
+        meal, _pools_of([meal.id], fresh=True)[meal.id], _waitlist_counts([meal.id])
+    )
     db.session.commit()
     warnings, unsuited = _warnings(user, meal)
     return SignupView(signup, waitlist_position(signup), warnings, unsuited)
