@@ -16,6 +16,8 @@ from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
 from neighbours.feed import policies
 from neighbours.feed.models import Category, Comment, ContentStatus, Post, Reaction, ReactionKind
+from neighbours.moderation import limits
+from neighbours.moderation import services as moderation
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.notifications.services import notify
 from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
@@ -153,6 +155,11 @@ def feed_statement(
     return stmt.order_by(*(k.desc() for k in _FEED_KEY)).limit(limit + 1)
 
 
+def broadcast_post(post: Post, *, visible: bool) -> None:
+    """A moderation decision showed or hid a post: tell its neighbourhood."""
+    _broadcast("post:created" if visible else "post:removed", post)
+
+
 def list_posts(
     user: User, neighbourhood_id: int, *, category: Category | None, limit: int, after: str | None
 ) -> Page[PostView]:
@@ -177,19 +184,24 @@ def create_post(user: User, neighbourhood_id: int, fields: dict[str, Any]) -> Po
     neighbourhood_policies.require_member(user, neighbourhood)
     policies.require_can_write(user, neighbourhood.id)
     policies.require_can_use_category(user, neighbourhood.id, fields["category"])
+    limits.check_post(user, neighbourhood.id)
+    held = moderation.held_word(neighbourhood.id, fields["title"], fields["body"])
     post = Post(
         neighbourhood_id=neighbourhood.id,
         author_id=user.id,
         category=fields["category"],
         title=fields["title"],
         body=fields["body"],
-        status=ContentStatus.PUBLISHED,
+        status=ContentStatus.HELD if held else ContentStatus.PUBLISHED,
         pinned=False,
         created_at=utcnow(),
     )
     db.session.add(post)
     db.session.flush()
-    if post.status == ContentStatus.PUBLISHED:
+    if held:
+        # Only its author and the moderators see it until a moderator decides.
+        moderation.hold_for_review(post, "held_word")
+    else:
         _broadcast("post:created", post)
     db.session.commit()
     return _view(user, post)
@@ -220,6 +232,8 @@ def delete_post(user: User, post_id: int) -> None:
     """The author deletes their post; a moderator removes someone else's."""
     post = policies.visible_post(user, post_id)
     policies.require_author_or_moderator(user, post.neighbourhood_id, post.author_id)
+    if post.author_id == user.id and post.status == ContentStatus.REMOVED:
+        return  # a moderator's removal stands; there is nothing left for the author to delete
     was_public = post.status == ContentStatus.PUBLISHED
     post.status = ContentStatus.DELETED if post.author_id == user.id else ContentStatus.REMOVED
     post.pinned = False
@@ -274,12 +288,12 @@ def list_comments(user: User, post_id: int, *, limit: int, after: str | None) ->
 
 def create_comment(user: User, post_id: int, body: str, reply_to: int | None) -> Comment:
     from neighbours.accounts.services import is_blocked
-    from neighbours.feed.schemas import comment_schema
 
     post = policies.visible_post(user, post_id)
     policies.require_can_write(user, post.neighbourhood_id)
     if post.status != ContentStatus.PUBLISHED:
         raise Conflict("This post is not open for comments.")
+    limits.check_comment(user, post.neighbourhood_id)
     if reply_to is not None:
         parent = db.session.get(Comment, reply_to)
         if parent is None or parent.post_id != post.id or parent.status == ContentStatus.DELETED:
@@ -305,11 +319,6 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
                 "author": {"id": user.id, "display_name": user.display_name},
             },
         )
-    publish(
-        "comment:created",
-        comment_schema.dump(comment),
-        neighbourhood_room(post.neighbourhood_id),
-    )
     db.session.commit()
     return comment
 
@@ -354,8 +363,8 @@ def _kind(kind: str) -> ReactionKind:
 
 def set_reaction(user: User, post_id: int, kind: str, on: bool) -> PostView:
     """PUT adds, DELETE removes; both idempotent."""
-    reaction_kind = _kind(kind)
     post = policies.visible_post(user, post_id)
+    reaction_kind = _kind(kind)
     policies.require_can_write(user, post.neighbourhood_id)
     existing = db.session.get(Reaction, (post.id, user.id, reaction_kind.value))
     if on and existing is None:

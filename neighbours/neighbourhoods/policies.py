@@ -63,9 +63,12 @@ def require_moderator(user: User, neighbourhood: Neighbourhood) -> None:
 def can_write(user: User, neighbourhood_id: int) -> bool:
     """Whether an active member may post, comment, react, sign up or message here.
 
-    The moderation feature narrows this with suspensions.
+    A suspended member still reads, but can't write until the suspension ends.
     """
-    return user.is_admin or active_membership(user, neighbourhood_id) is not None
+    if user.is_admin:
+        return True
+    membership = active_membership(user, neighbourhood_id)
+    return membership is not None and can_write_membership(membership)
 
 
 def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
@@ -87,5 +90,9 @@ def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
 
 
 def can_write_membership(membership: Membership) -> bool:
-    """Whether this membership lets its holder write and join live rooms (suspension hook)."""
-    return membership.status == MembershipStatus.ACTIVE
+    """Whether this membership lets its holder write and be in the neighbourhood's live rooms."""
+    from neighbours.moderation.policies import active_suspension
+
+    return membership.status == MembershipStatus.ACTIVE and (
+        active_suspension(membership.user_id, membership.neighbourhood_id) is None
+    )

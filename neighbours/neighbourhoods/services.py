@@ -283,18 +283,34 @@ def decide_request(
     )
     if approve:
         publish_membership_change(user_id)
+    from neighbours.moderation.log import record
+
+    record(
+        moderator,
+        neighbourhood.id,
+        "approve_member" if approve else "decline_member",
+        "user",
+        user_id,
+        None,
+    )
     db.session.commit()
     return membership
 
 
 def _moderator_count(neighbourhood_id: int) -> int:
-    return db.session.execute(
-        select(func.count()).where(
-            Membership.neighbourhood_id == neighbourhood_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role == Role.MODERATOR,
-        )
-    ).scalar_one()
+    """Count the moderators, locking their rows: two moderators demoting each other at once
+    can't leave the neighbourhood with none."""
+    return len(
+        db.session.execute(
+            select(Membership.id)
+            .where(
+                Membership.neighbourhood_id == neighbourhood_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.role == Role.MODERATOR,
+            )
+            .with_for_update()
+        ).all()
+    )
 
 
 def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role) -> Membership:
@@ -309,7 +325,21 @@ def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role
         and _moderator_count(neighbourhood.id) <= 1
     ):
         raise Conflict("A neighbourhood needs at least one moderator; appoint another first.")
-    membership.role = role
+    if membership.role != role:
+        from neighbours.moderation.log import record
+
+        record(
+            moderator,
+            neighbourhood.id,
+            "change_role",
+            "user",
+            user_id,
+            None,
+            previous=membership.role.value,
+            role=role.value,
+        )
+        membership.role = role
+        publish_membership_change(user_id)  # the moderators' room follows the role
     db.session.commit()
     return membership
 
