@@ -144,6 +144,145 @@ def seed_meals(neighbourhood: Any) -> None:
             )
 
 
+DEMO_POSTS = [
+    (
+        "moderator",
+        "announcement",
+        "Bienvenue sur le fil de la Croix-Rousse",
+        "Ici on s'entraide, on prête, on se retrouve à la cantine. Restez bienveillants !",
+        True,
+    ),
+    (
+        "lea",
+        "help_request",
+        "Quelqu'un aurait une perceuse ?",
+        "Pour accrocher deux étagères samedi matin. Je rends avec une part de tarte.",
+        False,
+    ),
+    (
+        "tomas",
+        "offer",
+        "Courges du jardin à donner",
+        "Trop de potimarrons cette année : servez-vous, c'est devant le 12 rue d'Austerlitz.",
+        False,
+    ),
+    (
+        "fatou",
+        "lost_found",
+        "Trouvé : clé avec un porte-clé vélo",
+        "Trouvée près du métro Croix-Rousse mardi soir. Décrivez-la et elle est à vous.",
+        False,
+    ),
+    (
+        "host",
+        "event",
+        "Atelier cuisine avant la cantine de jeudi",
+        "On épluche et on rigole dès 17h30. Inscrivez-vous dans le groupe cuisine du repas.",
+        False,
+    ),
+]
+DEMO_COMMENTS = [
+    (1, "tomas", "J'en ai une, passe la prendre vendredi soir."),
+    (1, "lea", "Merci Tomás, à vendredi !"),
+    (2, "fatou", "Je veux bien deux potimarrons pour la soupe de la cantine."),
+]
+
+
+def _people() -> dict[str, Any]:
+    from neighbours.accounts.models import User
+
+    keys = {"moderator", "host", "lea", "tomas", "fatou"}
+    return {
+        key: db.session.execute(
+            select(User).where(User.email == f"{key}@demo.neighbours.test")
+        ).scalar_one()
+        for key in keys
+    }
+
+
+def seed_feed(neighbourhood: Any) -> None:
+    """A handful of posts and comments, and a conversation between two neighbours."""
+    from neighbours.feed.models import Category, Comment, ContentStatus, Post
+    from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
+
+    if db.session.execute(select(Post.id).where(Post.neighbourhood_id == neighbourhood.id)).first():
+        return
+    people = _people()
+    now = utcnow()
+    posts = []
+    for age, (who, category, title, body, pinned) in enumerate(reversed(DEMO_POSTS)):
+        post = Post(
+            neighbourhood_id=neighbourhood.id,
+            author_id=people[who].id,
+            category=Category(category),
+            title=title,
+            body=body,
+            status=ContentStatus.PUBLISHED,
+            pinned=pinned,
+            created_at=now - timedelta(hours=3 * age + 1),
+        )
+        posts.append(post)
+    db.session.add_all(posts)
+    db.session.flush()
+    by_title = {p.title: p for p in posts}
+    ordered = [by_title[t] for _, _, t, _, _ in DEMO_POSTS]
+    for minutes, (index, who, body) in enumerate(DEMO_COMMENTS):
+        db.session.add(
+            Comment(
+                post_id=ordered[index].id,
+                author_id=people[who].id,
+                body=body,
+                status=ContentStatus.PUBLISHED,
+                created_at=ordered[index].created_at + timedelta(minutes=10 * (minutes + 1)),
+            )
+        )
+    lea, tomas = people["lea"], people["tomas"]
+    conversation = Conversation(
+        kind=ConversationKind.DIRECT,
+        neighbourhood_id=neighbourhood.id,
+        direct_key=":".join(str(i) for i in sorted([lea.id, tomas.id])),
+        created_by_id=lea.id,
+        created_at=now - timedelta(hours=2),
+        last_activity_at=now - timedelta(hours=1),
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    first = Message(
+        conversation_id=conversation.id,
+        author_id=lea.id,
+        body="Salut Tomás, la perceuse, c'est toujours possible vendredi ?",
+        status=ContentStatus.PUBLISHED,
+        created_at=now - timedelta(hours=2),
+    )
+    second = Message(
+        conversation_id=conversation.id,
+        author_id=tomas.id,
+        body="Oui, vers 19h. Je te laisse aussi les mèches.",
+        status=ContentStatus.PUBLISHED,
+        created_at=now - timedelta(hours=1),
+    )
+    db.session.add_all([first, second])
+    db.session.flush()
+    conversation.last_message_id = second.id
+    db.session.add_all(
+        [
+            Participant(
+                conversation_id=conversation.id,
+                user_id=lea.id,
+                joined_at=now,
+                last_read_message_id=first.id,
+            ),
+            Participant(
+                conversation_id=conversation.id,
+                user_id=tomas.id,
+                joined_at=now,
+                last_read_message_id=second.id,
+            ),
+        ]
+    )
+
+
 def extend_demo(neighbourhood: Any) -> None:
     """Each feature's demo content, in dependency order."""
     seed_meals(neighbourhood)
+    seed_feed(neighbourhood)
