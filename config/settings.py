@@ -87,6 +87,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
         "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),
+        "RATELIMIT_EXPORT": env.get("RATELIMIT_EXPORT", "1 per hour"),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),

@@ -73,8 +73,31 @@ def _finish(response: Response) -> Response:
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
         response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After"
         response.headers["Access-Control-Max-Age"] = "600"
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    _security_headers(response)
     return response
+
+
+# A JSON API renders nothing: forbid everything a browser could do with a response. The docs
+# page loads only its own scripts and styles, from this process.
+_API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+_DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _security_headers(response: Response) -> None:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    docs_page = request.path.startswith("/api/docs")
+    headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs_page else _API_CSP)
+    if request.path.startswith("/api/v1/"):
+        # Personal data: never kept by a shared cache or the browser's back button.
+        headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("NEIGHBOURS_ENV") == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 def _preflight() -> Response | None:

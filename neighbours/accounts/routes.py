@@ -12,11 +12,14 @@ from neighbours.accounts.schemas import (
     ExportSchema,
     LoginResultSchema,
     LoginSchema,
+    PasswordChangeSchema,
     PasswordSchema,
     PrivateUserSchema,
     ProfileUpdateSchema,
     PublicUserSchema,
     RegisterSchema,
+    RevokedSchema,
+    SessionListSchema,
 )
 from neighbours.auth import current_token, current_user, login_required
 from neighbours.extensions import limiter
@@ -109,9 +112,22 @@ def delete_me(data: dict) -> None:
     services.delete_account(current_user(), data["password"])
 
 
+def _exported(response: Response) -> bool:
+    return response.status_code == 200
+
+
+def _user_key() -> str:
+    token = current_token()
+    return f"user:{token.user_id}" if token else "anonymous"
+
+
 @blp.route("/me/export", methods=["GET"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_EXPORT"], key_func=_user_key, deduct_when=_exported
+)
 @blp.response(200, ExportSchema)
+@blp.alt_response(429, description="One export an hour; see Retry-After")
 def export_me() -> dict:
     """Everything stored about me, as JSON."""
     return services.export(current_user())
@@ -148,3 +164,49 @@ def block_user(user_id: int) -> None:
 def unblock_user(user_id: int) -> None:
     """Unblock a user."""
     services.unblock(current_user(), user_id)
+
+
+@blp.route("/me/sessions", methods=["GET"])
+@login_required
+@blp.response(200, SessionListSchema)
+def list_sessions() -> dict:
+    """My sessions that still work (never their tokens)."""
+    token = current_token()
+    sessions = services.active_sessions(current_user())
+    fields = ("id", "created_at", "expires_at", "user_agent", "ip")
+    return {
+        "items": [
+            {
+                **{f: getattr(s, f) for f in fields},
+                "current": token is not None and s.id == token.id,
+            }
+            for s in sessions
+        ]
+    }
+
+
+@blp.route("/me/sessions/<int:session_id>", methods=["DELETE"])
+@login_required
+@blp.response(204)
+def revoke_session(session_id: int) -> None:
+    """End one of my sessions: its token stops working and its sockets are cut."""
+    services.revoke_session(current_user(), session_id)
+
+
+@blp.route("/me/sessions", methods=["DELETE"])
+@login_required
+@blp.response(200, RevokedSchema)
+def revoke_other_sessions() -> dict:
+    """End every session but this one (log out everywhere else)."""
+    return {"revoked": services.revoke_other_sessions(current_user(), current_token())}
+
+
+@blp.route("/me/password", methods=["POST"])
+@login_required
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data: dict) -> None:
+    """Change my password; every other session ends."""
+    services.change_password(
+        current_user(), data["current_password"], data["new_password"], keep=current_token()
+    )

@@ -133,6 +133,13 @@ class ExportSchema(ma.Schema):
     sessions = ma.fields.List(ma.fields.Raw(), metadata={"description": "never the tokens"})
     blocked_users = ma.fields.List(ma.fields.Raw())
     notifications = ma.fields.List(ma.fields.Raw())
+    posts = ma.fields.List(ma.fields.Raw())
+    comments = ma.fields.List(ma.fields.Raw())
+    reactions = ma.fields.List(ma.fields.Raw())
+    signups = ma.fields.List(ma.fields.Raw())
+    conversations = ma.fields.List(ma.fields.Raw())
+    messages = ma.fields.List(ma.fields.Raw(), metadata={"description": "messages I wrote"})
+    reports = ma.fields.List(ma.fields.Raw(), metadata={"description": "reports I made"})
 
     @ma.post_dump(pass_original=True)
     def _keep_every_section(self, data: dict, original: dict, **_kwargs: object) -> dict:
@@ -142,3 +149,32 @@ class ExportSchema(ma.Schema):
 
 
 BlockListArgs = PageArgs
+
+
+class SessionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    created_at = UTCDateTime()
+    expires_at = UTCDateTime()
+    user_agent = ma.fields.String(allow_none=True)
+    ip = ma.fields.String(allow_none=True)
+    current = ma.fields.Boolean(metadata={"description": "the session making this request"})
+
+
+class SessionListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SessionSchema))
+
+
+class RevokedSchema(ma.Schema):
+    revoked = ma.fields.Integer()
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=128)
+    )
+    new_password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=12, max=128),
+        metadata={"description": "at least 12 characters, not common or easily guessed"},
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -39,17 +41,19 @@ def private_view(user: User) -> PrivateView:
     return PrivateView(user, memberships_of(user))
 
 
-def check_password_strength(password: str, *, user_inputs: list[str]) -> None:
+def check_password_strength(
+    password: str, *, user_inputs: list[str], field: str = "password"
+) -> None:
     """Refuse short, common or easily guessed passwords, with zxcvbn's advice."""
     if len(password) < 12:
-        raise Invalid("password", "Use at least 12 characters.")
+        raise Invalid(field, "Use at least 12 characters.")
     # zxcvbn's cost grows with length; the schema caps it at 128 characters.
     result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_PASSWORD_SCORE:
         feedback = result.get("feedback") or {}
         advice = [feedback.get("warning") or "This password is too easy to guess."]
         advice += list(feedback.get("suggestions") or [])
-        raise Invalid("password", " ".join(a for a in advice if a))
+        raise Invalid(field, " ".join(a for a in advice if a))
 
 
 def _normalise_email(email: str) -> str:
@@ -97,6 +101,55 @@ def logout(token: AccessToken) -> None:
     token.revoked_at = utcnow()
     publish_control("disconnect", user_id=token.user_id, token_id=token.id)
     db.session.commit()
+
+
+def active_sessions(user: User) -> list[AccessToken]:
+    """The caller's sessions that still work, newest first."""
+    return list(
+        db.session.execute(
+            select(AccessToken)
+            .where(
+                AccessToken.user_id == user.id,
+                AccessToken.revoked_at.is_(None),
+                AccessToken.expires_at > utcnow(),
+            )
+            .order_by(AccessToken.id.desc())
+        ).scalars()
+    )
+
+
+def revoke_session(user: User, session_id: int) -> None:
+    """End one of my sessions: its token stops working and its sockets are cut."""
+    token = db.session.get(AccessToken, session_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("No such session.")
+    logout(token)
+
+
+def revoke_other_sessions(user: User, keep: AccessToken | None) -> int:
+    """End every session but `keep`; returns how many were ended."""
+    others = [t for t in active_sessions(user) if keep is None or t.id != keep.id]
+    now = utcnow()
+    for token in others:
+        token.revoked_at = now
+        publish_control("disconnect", user_id=user.id, token_id=token.id)
+    db.session.commit()
+    return len(others)
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, *, keep: AccessToken | None
+) -> None:
+    """A new password ends every other session."""
+    if not verify_password(user.password_hash, current_password):
+        raise Invalid("current_password", "Wrong password.")
+    check_password_strength(
+        new_password,
+        user_inputs=[user.email or "", (user.email or "").split("@")[0], user.display_name],
+        field="new_password",
+    )
+    user.password_hash = hash_password(new_password)
+    revoke_other_sessions(user, keep)
 
 
 def update_profile(user: User, fields: dict[str, Any]) -> User:
@@ -206,6 +259,88 @@ def export(user: User) -> dict[str, Any]:
             }
             for n in notifications
         ],
+        **_authored(user),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _dump_rows(model: Any, columns: list[str], *where: Any) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(*[getattr(model, c) for c in columns])
+        .where(*where)
+        .order_by(*[getattr(model, c) for c in columns[:1]])
+    ).all()
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+
+
+def _authored(user: User) -> dict[str, list[dict[str, Any]]]:
+    """What the caller wrote or did in the other features, one query per section."""
+    from neighbours.feed.models import Comment, Post, Reaction
+    from neighbours.meals.models import Signup
+    from neighbours.messages.models import Message, Participant
+    from neighbours.moderation.models import Report
+
+    return {
+        "posts": _dump_rows(
+            Post,
+            [
+                "id",
+                "neighbourhood_id",
+                "category",
+                "title",
+                "body",
+                "status",
+                "created_at",
+                "edited_at",
+            ],
+            Post.author_id == user.id,
+        ),
+        "comments": _dump_rows(
+            Comment,
+            ["id", "post_id", "reply_to_id", "body", "status", "created_at", "edited_at"],
+            Comment.author_id == user.id,
+        ),
+        "reactions": _dump_rows(
+            Reaction, ["post_id", "kind", "created_at"], Reaction.user_id == user.id
+        ),
+        "signups": _dump_rows(
+            Signup,
+            [
+                "id",
+                "meal_id",
+                "party_size",
+                "note",
+                "status",
+                "attendance",
+                "contribution_cents",
+                "created_at",
+                "confirmed_at",
+                "cancelled_at",
+            ],
+            Signup.user_id == user.id,
+        ),
+        "conversations": _dump_rows(
+            Participant,
+            ["conversation_id", "joined_at", "left_at", "last_read_message_id"],
+            Participant.user_id == user.id,
+        ),
+        "messages": _dump_rows(
+            Message,
+            ["id", "conversation_id", "body", "status", "created_at"],
+            Message.author_id == user.id,
+        ),
+        "reports": _dump_rows(
+            Report,
+            ["id", "target_type", "target_id", "reason", "details", "open", "created_at"],
+            Report.reporter_id == user.id,
+        ),
     }
 
 
