@@ -1,4 +1,7 @@
-"""`python -m bench`: the REST benchmark; the Socket.IO fan-out one is `python -m bench.socket_fanout`."""
+"""`python -m bench`: the REST benchmark.
+
+The Socket.IO fan-out one is `python -m bench.socket_fanout --clients 200`.
+"""
 
 import sys
 

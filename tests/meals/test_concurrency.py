@@ -62,6 +62,13 @@ def signup_call(meal_id: int, actor: Any, party_size: int = 1, pool: str = "tabl
     return call
 
 
+def cancel_call(meal_id: int, actor: Any) -> Callable:
+    def call(client: Any) -> Any:
+        return client.delete(f"/api/v1/meals/{meal_id}/signups/me", headers=actor.headers)
+
+    return call
+
+
 def pool_state(meal_id: int, key: str = "table") -> tuple[SeatPool, list[Signup]]:
     db.session.expire_all()
     pool = db.session.execute(
@@ -154,14 +161,7 @@ def test_concurrent_cancellations_promote_in_order(
     leaving = people[:10:2]  # five confirmed diners cancel at once
     responses = race(
         race_app,
-        [
-            (
-                lambda p: (
-                    lambda c: c.delete(f"/api/v1/meals/{meal.id}/signups/me", headers=p.headers)
-                )
-            )(p)
-            for p in leaving
-        ],
+        [cancel_call(meal.id, p) for p in leaving],
     )
 
     assert [r.status_code for r in responses] == [204] * 5
@@ -190,10 +190,9 @@ def test_cancellations_and_signups_interleaved(
     for person in first:
         assert signup_call(meal.id, person, party_size=1 + person.id % 3)(client).status_code == 201
     newcomers = [auth.member(canteen.neighbourhood) for _ in range(20)]
-    calls = [
-        (lambda p: lambda c: c.delete(f"/api/v1/meals/{meal.id}/signups/me", headers=p.headers))(p)
-        for p in first[::2]
-    ] + [signup_call(meal.id, p, party_size=1 + p.id % 4) for p in newcomers]
+    calls = [cancel_call(meal.id, p) for p in first[::2]] + [
+        signup_call(meal.id, p, party_size=1 + p.id % 4) for p in newcomers
+    ]
 
     responses = race(race_app, calls)
 
