@@ -304,12 +304,12 @@ def list_meals(
     return Page(views, page.next_cursor)
 
 
-def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, int]]]:
-    """For `meal:watch`: the meal's neighbourhood and availability, if the caller may see it."""
+def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, int]], int]:
+    """For `meal:watch`: the meal's neighbourhood, availability and its version, if the caller
+    may see it."""
     meal = policies.visible_meal(user, meal_id)
-    return meal.neighbourhood_id, availability(
-        _pools_of([meal.id])[meal.id], _waitlist_counts([meal.id])
-    )
+    seats = availability(_pools_of([meal.id])[meal.id], _waitlist_counts([meal.id]))
+    return meal.neighbourhood_id, seats, meal.availability_version
 
 
 # --- creating and editing meals -----------------------------------------------------------
@@ -403,10 +403,12 @@ def _publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int
         "availability": availability(pools, waitlists),
         "version": meal.availability_version,
     }
-    publish("meal:availability", payload, meal_room(meal.id))
     # A draft is hidden from members: only its watchers (hosts, see `visible_meal`) hear of it.
+    # A socket in both rooms gets the event once.
+    rooms = [meal_room(meal.id)]
     if meal.status != MealStatus.DRAFT:
-        publish("meal:availability", payload, neighbourhood_room(meal.neighbourhood_id))
+        rooms.append(neighbourhood_room(meal.neighbourhood_id))
+    publish("meal:availability", payload, rooms)
 
 
 @dataclass

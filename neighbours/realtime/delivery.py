@@ -9,9 +9,10 @@ from flask import current_app
 from neighbours.realtime import NAMESPACE, control, state
 
 
-def emit(name: str, payload: Any, room: str) -> None:
-    """Emit to a room of this app's sockets and, through Redis, of every process."""
-    state().server.emit(name, payload, to=room, namespace=NAMESPACE)
+def emit(name: str, payload: Any, room: str | tuple[str, ...]) -> None:
+    """Emit to a room (or rooms) of this app's sockets and, through Redis, of every process."""
+    to = room if isinstance(room, str) else list(room)
+    state().server.emit(name, payload, to=to, namespace=NAMESPACE)
 
 
 def send_control(action: str, data: dict[str, Any]) -> None:

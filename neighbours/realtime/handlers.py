@@ -11,7 +11,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import select
 
 from neighbours.auth import resolve_token
-from neighbours.errors import AppError, NotFound, Unauthorized
+from neighbours.errors import AppError, Unauthorized
 from neighbours.extensions import db
 from neighbours.realtime import NAMESPACE, ensure_listening, state
 from neighbours.realtime.registry import LiveSocket
@@ -122,13 +122,9 @@ def _meal_id(data: Any) -> int | None:
 _BAD_MEAL_ID = "meal_id must be a positive integer."
 
 
-def _watchable_meal(user: Any, meal_id: int) -> tuple[int, dict[str, Any]]:
-    try:
-        from neighbours.meals.services import watchable_meal
-    except ModuleNotFoundError as exc:  # before the meals feature exists: there are no meals
-        if exc.name not in {"neighbours.meals", "neighbours.meals.services"}:
-            raise
-        raise NotFound("No such meal.") from None
+def _watchable_meal(user: Any, meal_id: int) -> tuple[int, dict[str, Any], int]:
+    from neighbours.meals.services import watchable_meal
+
     return watchable_meal(user, meal_id)
 
 
@@ -146,12 +142,18 @@ def on_meal_watch(data: Any = None) -> dict[str, Any]:
     try:
         if user is None or user.deleted_at is not None:
             raise Unauthorized("This socket is not signed in.")
-        neighbourhood_id, availability = _watchable_meal(user, meal_id)
+        neighbourhood_id, availability, version = _watchable_meal(user, meal_id)
     except AppError as exc:
         return _app_error(exc)
+    from neighbours.neighbourhoods.policies import can_write
+
+    if not can_write(user, neighbourhood_id):
+        # A suspended member reads over REST, but their sockets stay out of its rooms.
+        return _error(403, "You can't follow this neighbourhood live right now.")
     live.watching[meal_id] = neighbourhood_id
     state().server.enter_room(live.sid, meal_room(meal_id), namespace=NAMESPACE)
-    return {"ok": True, "meal_id": meal_id, "availability": availability}
+    # The version lets the client drop any `meal:availability` older than this snapshot.
+    return {"ok": True, "meal_id": meal_id, "availability": availability, "version": version}
 
 
 def on_meal_unwatch(data: Any = None) -> dict[str, Any]:

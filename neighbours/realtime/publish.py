@@ -8,6 +8,7 @@ request. Clients catch up over REST cursors after reconnecting.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ _PENDING = "neighbours_pending_events"
 class Event:
     name: str
     payload: Any
-    room: str
+    room: str | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,19 @@ def _queue(session: Session, item: Event | Control) -> None:
     session.info.setdefault(_PENDING, []).append((where, item))
 
 
-def publish(name: str, payload: Any, room: str, *, session: Session | None = None) -> None:
-    """Queue `name` with `payload` for `room`, to be emitted after the session commits."""
-    _queue(session or _default_session(), Event(name, payload, room))
+def publish(
+    name: str,
+    payload: Any,
+    room: str | Sequence[str],
+    *,
+    session: Session | None = None,
+) -> None:
+    """Queue `name` with `payload` for `room`, to be emitted after the session commits.
+
+    Several rooms reach each socket once, even one that is in more than one of them.
+    """
+    rooms = room if isinstance(room, str) else tuple(room)
+    _queue(session or _default_session(), Event(name, payload, rooms))
 
 
 def publish_control(action: str, *, session: Session | None = None, **data: Any) -> None:

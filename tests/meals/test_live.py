@@ -273,3 +273,20 @@ def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(client, auth,
     r = client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers)
     assert r.status_code == 200
     assert one_update(neighbour)["status"] == "published"
+
+
+def test_a_watcher_in_both_rooms_gets_each_update_once_newer_than_the_ack(
+    client, auth, kitchen, connect
+):
+    meal = kitchen.meal(pools={"table": 4})
+    nh = meal.canteen_obj.neighbourhood
+    watcher = connect(auth.member(nh))
+    ack = watch(watcher, meal.id)
+    watcher.get_received()
+
+    assert sign_up(client, meal, auth.member(nh)).status_code == 201
+
+    updates = received(watcher, "meal:availability")
+    assert len(updates) == 1
+    assert updates[0]["version"] > ack["version"]
+    assert updates[0]["availability"]["table"] == seats(4, 1)
