@@ -208,6 +208,10 @@ class MealSchema(ma.Schema):
 
 class MealDetailSchema(MealSchema):
     my_waitlist_position = ma.fields.Integer(attribute="my_position", allow_none=True)
+    conversation_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "the meal's conversation: its hosts and confirmed diners"},
+    )
 
 
 MealPageSchema = page_schema(MealSchema, "MealPage")

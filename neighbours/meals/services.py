@@ -113,6 +113,7 @@ def add_host(moderator: User, canteen_id: int, user_id: int) -> Canteen:
     if db.session.get(CanteenHost, (canteen.id, user_id)) is None:
         db.session.add(CanteenHost(canteen_id=canteen.id, user_id=user_id))
         _set_membership_role(neighbourhood.id, user_id, Role.HOST)
+    _sync_conversations_of_canteen(canteen.id)
     db.session.commit()
     return canteen
 
@@ -134,7 +135,31 @@ def remove_host(moderator: User, canteen_id: int, user_id: int) -> None:
     ).scalar_one()
     if not still_hosting:
         _set_membership_role(neighbourhood.id, user_id, Role.MEMBER)
+    _sync_conversations_of_canteen(canteen.id)
     db.session.commit()
+
+
+def _sync_conversation(meal: Meal) -> None:
+    """A published meal's conversation holds its hosts and confirmed diners (issue: messages)."""
+    if meal.status == MealStatus.PUBLISHED:
+        from neighbours.messages.services import sync_meal_conversation
+
+        db.session.flush()
+        sync_meal_conversation(meal)
+
+
+def _sync_conversations_of_canteen(canteen_id: int) -> None:
+    """Hosts are always in the conversations of their canteen's upcoming meals."""
+    db.session.flush()
+    upcoming = db.session.execute(
+        select(Meal).where(
+            Meal.canteen_id == canteen_id,
+            Meal.status == MealStatus.PUBLISHED,
+            Meal.ends_at > utcnow(),
+        )
+    ).scalars()
+    for meal in upcoming:
+        _sync_conversation(meal)
 
 
 # --- meal views ---------------------------------------------------------------------------
@@ -151,6 +176,7 @@ class MealView:
     my_position: int | None = None
     warnings: list[str] = field(default_factory=list)
     unsuited_diets: list[str] = field(default_factory=list)
+    conversation_id: int | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.meal, name)
@@ -240,6 +266,8 @@ def meal_view(user: User, meal: Meal) -> MealView:
     pools = _pools_of([meal.id])[meal.id]
     mine = _my_signup(user, meal.id)
     warnings, unsuited = _warnings(user, meal)
+    from neighbours.messages.services import meal_conversation_id
+
     return MealView(
         meal,
         pools,
@@ -248,6 +276,7 @@ def meal_view(user: User, meal: Meal) -> MealView:
         my_position=waitlist_position(mine) if mine else None,
         warnings=warnings,
         unsuited_diets=unsuited,
+        conversation_id=meal_conversation_id(meal.id),
     )
 
 
@@ -376,6 +405,7 @@ def create_meal(
     db.session.flush()
     if publish_now:
         _publish_availability(meal, meal.pools, {})
+    _sync_conversation(meal)
     db.session.commit()
     return meal_view(user, meal)
 
@@ -579,6 +609,7 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
                 setattr(pool, attr, spec[attr])
         promote_waitlist(pool)
     _announce(meal, before, actor_id=None)
+    _sync_conversation(meal)
     db.session.commit()
     return meal_view(user, meal)
 
@@ -593,6 +624,7 @@ def publish_meal(user: User, meal_id: int) -> MealView:
     meal.status = MealStatus.PUBLISHED
     db.session.flush()
     _publish_availability(meal, _pools_of([meal.id])[meal.id], _waitlist_counts([meal.id]))
+    _sync_conversation(meal)
     db.session.commit()
     return meal_view(user, meal)
 
@@ -695,6 +727,8 @@ def sign_up(
     _publish_availability(
         meal, _pools_of([meal.id], fresh=True)[meal.id], _waitlist_counts([meal.id])
     )
+    if signup.status == SignupStatus.CONFIRMED:
+        _sync_conversation(meal)
     db.session.commit()
     warnings, unsuited = _warnings(user, meal)
     return SignupView(signup, waitlist_position(signup), warnings, unsuited)
@@ -734,6 +768,7 @@ def cancel_my_signup(user: User, meal_id: int) -> None:
     db.session.flush()
     promote_waitlist(pool)
     _announce(meal, before, actor_id=user.id)
+    _sync_conversation(meal)
     db.session.commit()
 
 
