@@ -165,12 +165,50 @@ def update_profile(user: User, fields: dict[str, Any]) -> User:
     return user
 
 
+def _refuse_if_last_moderator(user: User) -> None:
+    """Like leaving: a neighbourhood with other members must keep a moderator."""
+    from sqlalchemy import func
+
+    from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
+
+    mine = (
+        select(Membership.neighbourhood_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role == Role.MODERATOR,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Membership.neighbourhood_id,
+            func.count().filter(Membership.role == Role.MODERATOR),
+            func.count(),
+        )
+        .where(Membership.neighbourhood_id.in_(mine), Membership.status == MembershipStatus.ACTIVE)
+        .group_by(Membership.neighbourhood_id)
+    ).all()
+    stranded = [nid for nid, moderators, members in rows if moderators <= 1 and members > 1]
+    if stranded:
+        ids = ", ".join(str(n) for n in stranded)
+        raise Conflict(
+            f"You are the last moderator of neighbourhood {ids}, which has other members; "
+            "appoint another moderator before deleting your account."
+        )
+
+
 def delete_account(user: User, password: str) -> None:
     """Anonymise the account: what they wrote stays, as written by a former neighbour."""
     from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
 
     if not verify_password(user.password_hash, password):
         raise Invalid("password", "Wrong password.")
+    _refuse_if_last_moderator(user)
+    from neighbours.meals.services import withdraw_future_signups
+
+    # Their seats go to the waitlist now, not when the meal comes.
+    withdraw_future_signups(user)
     now = utcnow()
     user.email = None
     user.password_hash = None

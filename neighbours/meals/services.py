@@ -749,15 +749,25 @@ def cancel_my_signup(user: User, meal_id: int) -> None:
     """Cancel: the seats go to the waitlist in order."""
     meal = policies.visible_meal(user, meal_id)
     _lock(meal)
-    signup = db.session.execute(
-        select(Signup)
-        .where(Signup.meal_id == meal.id, Signup.user_id == user.id, Signup.status.in_(ACTIVE))
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    signup = _active_signup(meal.id, user.id)
     if signup is None:
         raise NotFound("You have no active signup for this meal.")
     if meal.starts_at <= utcnow():
         raise Conflict("This meal has started; tell the host instead.")
+    _cancel(meal, signup, actor_id=user.id)
+    db.session.commit()
+
+
+def _active_signup(meal_id: int, user_id: int) -> Signup | None:
+    return db.session.execute(
+        select(Signup)
+        .where(Signup.meal_id == meal_id, Signup.user_id == user_id, Signup.status.in_(ACTIVE))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _cancel(meal: Meal, signup: Signup, *, actor_id: int) -> None:
+    """Cancel a signup of a locked meal: free its seats, promote, tell whoever moved."""
     before = _snapshot(meal.id)
     pool = db.session.get(SeatPool, signup.pool_id, populate_existing=True)
     assert pool is not None
@@ -767,9 +777,41 @@ def cancel_my_signup(user: User, meal_id: int) -> None:
     signup.cancelled_at = utcnow()
     db.session.flush()
     promote_waitlist(pool)
-    _announce(meal, before, actor_id=user.id)
+    _announce(meal, before, actor_id=actor_id)
     _sync_conversation(meal)
-    db.session.commit()
+
+
+def withdraw_future_signups(user: User) -> int:
+    """Cancel a leaving person's signups for meals yet to start, in the caller's transaction.
+
+    Meals are locked in id order, as everywhere, so this can't deadlock with other changes.
+    Returns how many signups were cancelled.
+    """
+    meal_ids = (
+        db.session.execute(
+            select(Signup.meal_id)
+            .join(Meal, Meal.id == Signup.meal_id)
+            .where(
+                Signup.user_id == user.id,
+                Signup.status.in_(ACTIVE),
+                Meal.starts_at > utcnow(),
+                Meal.status == MealStatus.PUBLISHED,
+            )
+            .order_by(Signup.meal_id)
+        )
+        .scalars()
+        .all()
+    )
+    cancelled = 0
+    for meal_id in meal_ids:
+        meal = db.session.get(Meal, meal_id)
+        assert meal is not None
+        _lock(meal)
+        signup = _active_signup(meal.id, user.id)
+        if signup is not None:
+            _cancel(meal, signup, actor_id=user.id)
+            cancelled += 1
+    return cancelled
 
 
 @dataclass
