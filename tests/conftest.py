@@ -30,6 +30,16 @@ DATABASE_URL = normalise_database_url(
 )
 REDIS_URL = os.environ.get("REDIS_URL") or None
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+# Under pytest-xdist each worker gets its own PostgreSQL database (SQLite files are already
+# per process): `test` becomes `test_gw0`, `test_gw1`, ...
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if IS_POSTGRES and _WORKER:
+    from sqlalchemy.engine import make_url
+
+    _url = make_url(DATABASE_URL)
+    DATABASE_URL = _url.set(database=f"{_url.database}_{_WORKER}").render_as_string(
+        hide_password=False
+    )
 TEST_PASSWORD = "a-long-and-unguessable-passphrase-42"
 
 
@@ -83,6 +93,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _reset_schema() -> None:
     """Drop whatever a previous run left, then build the schema with the real migrations."""
     if IS_POSTGRES:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(DATABASE_URL)
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        admin.dispose()
         engine = create_engine(DATABASE_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
