@@ -51,6 +51,7 @@ def _refuse(what: str, limit: int, oldest: datetime, window: timedelta = WINDOW)
 
 def check_post(user: User, neighbourhood_id: int) -> None:
     from neighbours.feed.models import Post
+    from neighbours.neighbourhoods.models import Role
     from neighbours.neighbourhoods.policies import active_membership
 
     if not _enabled() or user.is_admin:
@@ -65,6 +66,9 @@ def check_post(user: User, neighbourhood_id: int) -> None:
     ).one()
     membership = active_membership(user, neighbourhood_id)
     joined = (membership.decided_at or membership.created_at) if membership else None
+    # A neighbourhood's founder and the moderators it appoints are trusted from day one.
+    if membership is not None and membership.role == Role.MODERATOR:
+        joined = None
     if joined is not None and joined > since:
         limit = setting(neighbourhood_id, "new_member_posts")
         if count >= limit:

@@ -17,7 +17,7 @@ class ActorSchema(ma.Schema):
 
 class ReportCreateSchema(TrimmedSchema):
     target_type = ma.fields.Enum(TargetType, by_value=True, required=True)
-    target_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    target_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
     reason = ma.fields.Enum(ReportReason, by_value=True, required=True)
     details = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=2000)
@@ -75,7 +75,7 @@ class DecideSchema(TrimmedSchema):
     action = ma.fields.Enum(Decision, by_value=True, required=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
     suspend_days = ma.fields.Integer(
-        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=365)
+        load_default=None, allow_none=True, strict=True, validate=ma.validate.Range(min=1, max=365)
     )
 
 
@@ -98,7 +98,7 @@ LogPageSchema = page_schema(LogEntrySchema, "ModerationLogPage")
 
 
 def _limit(maximum: int) -> ma.fields.Integer:
-    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=maximum))
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=maximum))
 
 
 class SettingsSchema(ma.Schema):

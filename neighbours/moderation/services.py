@@ -251,6 +251,9 @@ def report(
         item.auto_hidden = False
         item.decision = None
         item.decision_reason = None
+        item.decided_by_id = None
+        item.decided_at = None
+        item.held_reason = None  # reported now, not held
         reopened = True
     duplicate = db.session.execute(
         select(Report.id).where(
@@ -536,8 +539,12 @@ def update_settings(
     if settings is None:
         settings = ModerationSettings(neighbourhood_id=neighbourhood.id, held_words=[])
         db.session.add(settings)
-    for name, value in fields.items():
-        setattr(settings, name, value)
+    changed = sorted(name for name, value in fields.items() if getattr(settings, name) != value)
+    for name in changed:
+        setattr(settings, name, fields[name])
+    if not changed:
+        db.session.rollback()
+        return get_settings(moderator, neighbourhood_id)
     record(
         moderator,
         neighbourhood.id,
@@ -545,7 +552,7 @@ def update_settings(
         "neighbourhood",
         neighbourhood.id,
         None,
-        changed=sorted(fields),
+        changed=changed,
     )
     db.session.commit()
     return get_settings(moderator, neighbourhood_id)
