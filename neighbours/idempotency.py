@@ -32,7 +32,8 @@ class IdempotencyKey(db.Model):
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "user:<id>" for authenticated callers, "anon" otherwise (e.g. registration).
+    # "user:<id>" for authenticated callers, "anon:<ip>" otherwise (e.g. registration), so
+    # two strangers who both send "1" don't collide.
     scope: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(255))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -74,7 +75,11 @@ def _claim() -> Response | None:
     user = current_user_or_none()
     if user is None and request.headers.get("Authorization"):
         return None  # a bad token: let the handler answer 401
-    scope = f"user:{user.id}" if user else "anon"
+    if user is not None:
+        scope = f"user:{user.id}"
+    else:
+        client = hashlib.sha256((request.remote_addr or "-").encode()).hexdigest()[:32]
+        scope = f"anon:{client}"
     fingerprint = _fingerprint()
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     existing = db.session.execute(

@@ -153,6 +153,10 @@ ENDPOINTS = [
     ("delete", "/me", {"password": TEST_PASSWORD}),
     ("get", "/me/export", None),
     ("get", "/me/blocks", None),
+    ("get", "/me/sessions", None),
+    ("delete", "/me/sessions", None),
+    ("delete", "/me/sessions/1", None),
+    ("post", "/me/password", {"current_password": "x", "new_password": "y" * 12}),
     ("get", "/users/{member}", None),
     ("post", "/users/{member}/block", None),
     ("delete", "/users/{member}/block", None),
@@ -203,7 +207,7 @@ def test_every_call_refuses_a_missing_or_dead_token(auth, client, db, method, pa
 
 
 def test_the_401_matrix_covers_every_route_of_the_two_sections(app):
-    covered = {(m.upper(), re.sub(r"\{\w+\}", "X", p)) for m, p, _ in ENDPOINTS}
+    covered = {(m.upper(), re.sub(r"\{\w+\}|\d+", "X", p)) for m, p, _ in ENDPOINTS}
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in {"accounts", "neighbourhoods"}:

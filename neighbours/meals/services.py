@@ -569,6 +569,8 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
     pool_changes = fields.pop("pools", None)
     if meal.status == MealStatus.CANCELLED:
         raise Conflict("This meal is cancelled.")
+    if "starts_at" in fields and fields["starts_at"] <= utcnow():
+        raise Invalid("starts_at", "Must be in the future.")
     _lock(meal)
     before = _snapshot(meal.id)
     for name, value in fields.items():
