@@ -69,7 +69,8 @@ class ModerationItem(TimestampMixin, db.Model):
 
     __tablename__ = "moderation_items"
     __table_args__ = (
-        UniqueConstraint("target_type", "target_id"),
+        # A person can be reported in each neighbourhood they belong to, to its moderators.
+        UniqueConstraint("neighbourhood_id", "target_type", "target_id"),
         Index("ix_moderation_items_neighbourhood_id_status_id", "neighbourhood_id", "status", "id"),
     )
 

@@ -183,6 +183,7 @@ def _item_for(target: Target) -> tuple[ModerationItem, bool]:
         item = db.session.execute(
             select(ModerationItem)
             .where(
+                ModerationItem.neighbourhood_id == target.neighbourhood_id,
                 ModerationItem.target_type == target.type,
                 ModerationItem.target_id == target.id,
             )

@@ -287,13 +287,6 @@ def test_a_target_reported_again_after_a_decision_reopens_its_item(client, quart
     assert queue(client, quartier.moderator, quartier.id, "?status=resolved")["items"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ModerationItem is unique on (target_type, target_id): a user has one queue item "
-    "across all neighbourhoods, so a report from a second neighbourhood lands in the first "
-    "one's queue. Needs the constraint on (neighbourhood_id, target_type, target_id) and a "
-    "migration.",
-)
 def test_a_user_reported_in_two_neighbourhoods_is_queued_in_each(client, quartier, auth):
     auth.member(quartier.other, quartier.alice)
     here = reported(client, quartier.bob, "user", quartier.alice.id)["item_id"]
