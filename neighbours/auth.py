@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from neighbours.database import utcnow
 from neighbours.errors import Unauthorized
@@ -75,9 +76,11 @@ def resolve_token(token: str | None) -> AccessToken | None:
 
     if not token:
         return None
+    # The user comes in the same query: every authenticated request needs it.
     row = db.session.execute(
         select(AccessToken)
         .join(AccessToken.user)
+        .options(contains_eager(AccessToken.user))
         .where(AccessToken.token_hash == hash_token(token), User.deleted_at.is_(None))
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
