@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from neighbours.extensions import db
 from neighbours.moderation.models import ModerationItem, Report
 from tests.feed.api import create_comment, create_post
