@@ -41,13 +41,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from neighbours import database_events, idempotency, models, web  # noqa: F401
     from neighbours.errors import register_error_handlers
     from neighbours.extensions import api, db, limiter, migrate
+    from neighbours.openapi import ErrorResponses
 
     web.init_app(app)
     db.init_app(app)
     database_events.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponses()]})
     idempotency.init_app(app)
     register_error_handlers(app)
 

@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,19 @@ def _integrity_error(error: IntegrityError) -> Response:
     return error_response(409, "This conflicts with the current state of the resource.")
 
 
+def _out_of_range(error: Exception) -> Response:
+    """A value the database cannot store (a number beyond its column): bad input, not a 500.
+
+    Schemas bound what they can (`fields.row_id`); this is the net for what slips through:
+    PostgreSQL's DataError, SQLite's OverflowError.
+    """
+    from neighbours.extensions import db
+
+    db.session.rollback()
+    log.info("out-of-range value turned into 422: %s", error)
+    return error_response(422, "A value is out of the range the server can store.")
+
+
 def _operational_error(error: OperationalError) -> Response:
     from neighbours.extensions import db
 
@@ -144,4 +157,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, _app_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(OperationalError, _operational_error)
+    app.register_error_handler(DataError, _out_of_range)
+    app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(Exception, _unexpected)

@@ -7,6 +7,16 @@ from typing import Any
 
 import marshmallow as ma
 
+# The largest id a row can have: PostgreSQL's INTEGER, which every primary key here is.
+MAX_ID = 2**31 - 1
+
+
+def row_id(**kwargs: Any) -> ma.fields.Integer:
+    """An id in a body: 1 to MAX_ID, so a larger number is a 422 naming the field, not an
+    overflow in the database."""
+    kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID))
+    return ma.fields.Integer(**kwargs)
+
 
 class UTCDateTime(ma.fields.AwareDateTime):
     """ISO 8601; output in UTC with `Z`, input must carry an offset (any offset)."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
 from flask import json as flask_json
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.routing import IntegerConverter
 
 from neighbours.errors import BadRequest
-from neighbours.extensions import db
+from neighbours.extensions import api, db
+from neighbours.fields import MAX_ID
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -159,8 +162,25 @@ def docs_page() -> Response:
     return Response(_DOCS_PAGE, mimetype="text/html")
 
 
+class RowId(IntegerConverter):
+    """`<int:...>` in a route: an id from 1 to MAX_ID. Anything else matches no route (404)
+    instead of reaching the database, which cannot hold it (an overflow: a 500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID) -> None:
+        super().__init__(map, fixed_digits, min, max)
+
+
+def _row_id_schema(converter: RowId) -> dict[str, int | str]:
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+
+
+api.register_converter(RowId, _row_id_schema)
+
+
 def init_app(app: Flask) -> None:
     configure_logging(app)
+    # Before any blueprint adds its rules: they take their converters when added.
+    app.url_map.converters["int"] = RowId
     app.before_request(_assign_request_id)
     app.before_request(_preflight)
     app.before_request(_require_json_body)

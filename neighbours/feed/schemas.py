@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from neighbours.accounts.schemas import TrimmedSchema
 from neighbours.feed.models import Category, ContentStatus, ReactionKind
-from neighbours.fields import UTCDateTime
+from neighbours.fields import UTCDateTime, row_id
 from neighbours.pagination import PageArgs, page_schema
 
 
@@ -56,7 +56,7 @@ class FeedArgs(PageArgs):
 
 class CommentCreateSchema(TrimmedSchema):
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
-    reply_to = ma.fields.Integer(load_default=None, allow_none=True)
+    reply_to = row_id(load_default=None, allow_none=True)
 
 
 class CommentUpdateSchema(TrimmedSchema):

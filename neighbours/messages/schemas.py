@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from neighbours.accounts.schemas import TrimmedSchema
 from neighbours.feed.models import ContentStatus
-from neighbours.fields import UTCDateTime
+from neighbours.fields import UTCDateTime, row_id
 from neighbours.messages.models import ConversationKind
 from neighbours.pagination import PageArgs, page_schema
 
@@ -50,7 +50,7 @@ ConversationPageSchema = page_schema(ConversationSchema, "ConversationPage")
 
 class ConversationCreateSchema(TrimmedSchema):
     participant_ids = ma.fields.List(
-        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        row_id(),
         required=True,
         validate=ma.validate.Length(min=1, max=20),
     )
@@ -89,7 +89,7 @@ class MessagePageSchema(ma.Schema):
 
 
 class ReadSchema(ma.Schema):
-    up_to_message_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    up_to_message_id = row_id(required=True)
 
 
 class ReadResultSchema(ma.Schema):

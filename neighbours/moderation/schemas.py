@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from neighbours.accounts.schemas import TrimmedSchema
-from neighbours.fields import UTCDateTime
+from neighbours.fields import UTCDateTime, row_id
 from neighbours.moderation.models import Decision, ItemStatus, ReportReason, TargetType
 from neighbours.pagination import PageArgs, page_schema
 
@@ -17,7 +17,7 @@ class ActorSchema(ma.Schema):
 
 class ReportCreateSchema(TrimmedSchema):
     target_type = ma.fields.Enum(TargetType, by_value=True, required=True)
-    target_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    target_id = row_id(required=True, strict=True)
     reason = ma.fields.Enum(ReportReason, by_value=True, required=True)
     details = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=2000)

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from neighbours.fields import UTCDateTime
+from neighbours.fields import UTCDateTime, row_id
 from neighbours.pagination import PageArgs, page_schema
 
 
@@ -23,7 +23,7 @@ class NotificationListArgs(PageArgs):
 
 class MarkReadSchema(ma.Schema):
     ids = ma.fields.List(
-        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        row_id(),
         validate=ma.validate.Length(min=1, max=500),
     )
     all = ma.fields.Boolean()

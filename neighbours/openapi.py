@@ -1,0 +1,68 @@
+"""The OpenAPI document names the errors each operation can answer, in the one error shape.
+
+Declared once here from what the app does everywhere, rather than on every route: a write
+with a body that is not JSON is 400 and one too large is 413; a bearer-protected operation
+is 401 without a valid token and 403 when the caller may not (role, suspension, posting
+limit reached is 429); an operation on `/{id}` is 404 when the object does not exist or is
+outside the caller's neighbourhoods; a write may conflict with the current state (409, also
+a replayed `Idempotency-Key` still in flight); input with a bad field is 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import BasePlugin
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_WRITES = {"post", "put", "patch", "delete"}
+_DESCRIPTIONS = {
+    400: "The body is not JSON.",
+    401: "No valid bearer token.",
+    403: "The caller may not do this here (role, membership status, suspension).",
+    404: "No such object, or it is outside the caller's neighbourhoods.",
+    409: "This conflicts with the current state of the resource.",
+    413: "The body is too large.",
+    422: "Invalid input; `errors` names the fields.",
+    429: "Too many requests; `Retry-After` says when to try again.",
+}
+# Operations about the caller themselves: nothing to be forbidden from or not to find there.
+_SELF_PREFIXES = ("/api/v1/me/", "/api/v1/auth/", "/api/v1/notifications")
+
+
+def error_codes(path: str, method: str, operation: dict[str, Any], in_path: bool) -> set[int]:
+    """The error statuses an operation can answer, from what it takes and who may call it."""
+    codes: set[int] = set()
+    secured = bool(operation.get("security"))
+    write = method in _WRITES
+    about_self = path == "/api/v1/me" or path.startswith(_SELF_PREFIXES)
+    if write:
+        codes |= {400, 413}
+    if operation.get("requestBody") or operation.get("parameters"):
+        codes.add(422)
+    if secured:
+        codes.add(401)
+        if not about_self and (write or in_path):
+            codes.add(403)
+        if write and method != "delete":
+            codes |= {409, 429}
+    if in_path:
+        codes.add(404)
+    return codes
+
+
+class ErrorResponses(BasePlugin):
+    """An apispec plugin adding the error responses to every operation of the document."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        route = rule.rule if rule is not None else path or ""
+        in_path = bool(rule is not None and rule.arguments)
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            present = {str(code) for code in responses}
+            for code in sorted(error_codes(route, method, operation, in_path)):
+                if str(code) not in present:
+                    responses[str(code)] = {"description": _DESCRIPTIONS[code], "content": _ERROR}
