@@ -45,6 +45,15 @@ REASON_WEIGHT = {
     ReportReason.ILLEGAL: 3,
 }
 CONTENT_TYPES = (TargetType.POST, TargetType.COMMENT, TargetType.MESSAGE)
+# What a decision does to the content itself: its new status, from which statuses.
+CONTENT_CHANGES: dict[Decision, tuple[ContentStatus, tuple[ContentStatus, ...]]] = {
+    Decision.DISMISS: (ContentStatus.PUBLISHED, (ContentStatus.HIDDEN, ContentStatus.HELD)),
+    Decision.HIDE: (ContentStatus.HIDDEN, (ContentStatus.PUBLISHED, ContentStatus.HELD)),
+    Decision.REMOVE: (
+        ContentStatus.REMOVED,
+        (ContentStatus.PUBLISHED, ContentStatus.HELD, ContentStatus.HIDDEN),
+    ),
+}
 _CONTENT_MODELS: dict[TargetType, Any] = {
     TargetType.POST: Post,
     TargetType.COMMENT: Comment,
@@ -362,27 +371,9 @@ def decide(
         raise Invalid("action", "This content has no author to warn or suspend.")
     now = utcnow()
     details: dict[str, Any] = {"item_id": item.id}
-    if action == Decision.DISMISS:
-        _set_content_status(
-            item.target_type,
-            item.target_id,
-            ContentStatus.PUBLISHED,
-            only_from=(ContentStatus.HIDDEN, ContentStatus.HELD),
-        )
-    elif action == Decision.HIDE:
-        _set_content_status(
-            item.target_type,
-            item.target_id,
-            ContentStatus.HIDDEN,
-            only_from=(ContentStatus.PUBLISHED, ContentStatus.HELD),
-        )
-    elif action == Decision.REMOVE:
-        _set_content_status(
-            item.target_type,
-            item.target_id,
-            ContentStatus.REMOVED,
-            only_from=(ContentStatus.PUBLISHED, ContentStatus.HELD, ContentStatus.HIDDEN),
-        )
+    if action in CONTENT_CHANGES:
+        status, only_from = CONTENT_CHANGES[action]
+        _set_content_status(item.target_type, item.target_id, status, only_from=only_from)
     elif action == Decision.SUSPEND:
         assert suspend_days is not None and item.author_id is not None
         ends_at = now + timedelta(days=suspend_days)
