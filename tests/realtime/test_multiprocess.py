@@ -198,3 +198,50 @@ def test_a_revoked_token_cannot_connect_to_any_process(auth, two_processes):
     with pytest.raises(socketio.exceptions.ConnectionError):
         phone.connect(second.url, auth={"token": me.token}, transports=["websocket"])
     assert not phone.connected
+
+
+def test_two_neighbours_on_different_processes_chat_live(auth, prefix, two_processes):
+    first, second = two_processes
+    quartier = auth.neighbourhood(name="Croix-Paquet")
+    ana, ben, eve = auth.member(quartier), auth.member(quartier), auth.member(quartier)
+    conversation = requests.post(
+        f"{first.url}/api/v1/conversations",
+        json={"participant_ids": [ben.id]},
+        headers=ana.headers,
+        timeout=5,
+    ).json()
+    phones = {name: Phone() for name in ("ana", "ben", "eve")}
+    try:
+        phones["ana"].client.connect(
+            first.url, auth={"token": ana.token}, transports=["websocket"], wait_timeout=5
+        )
+        phones["ben"].client.connect(
+            second.url, auth={"token": ben.token}, transports=["websocket"], wait_timeout=5
+        )
+        phones["eve"].client.connect(
+            first.url, auth={"token": eve.token}, transports=["websocket"], wait_timeout=5
+        )
+        _wait_subscribed(prefix)
+
+        for sender, receiver, server, text in (
+            (ana, "ben", first, "Tu as toujours la perceuse ?"),
+            (ben, "ana", second, "Oui, passe à 19h."),
+        ):
+            for phone in phones.values():
+                phone.heard.clear()
+            started = time.monotonic()
+            r = requests.post(
+                f"{server.url}/api/v1/conversations/{conversation['id']}/messages",
+                json={"body": text},
+                headers=sender.headers,
+                timeout=5,
+            )
+            assert r.status_code == 201, r.text
+            heard = phones[receiver].wait_for("message:created", 1.0)
+            assert heard is not None, f"{receiver} heard nothing\n{first.log()}\n{second.log()}"
+            assert heard[0] - started < 1.0
+            assert heard[1]["message"]["body"] == text
+        assert phones["eve"].wait_for("message:created", 0.3) is None, "eve is not in it"
+    finally:
+        for phone in phones.values():
+            phone.client.disconnect()
