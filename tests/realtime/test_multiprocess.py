@@ -6,7 +6,6 @@ through the second cuts its socket on the first.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -21,7 +20,7 @@ import socketio
 
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
-from tests.conftest import REDIS_URL
+from tests.conftest import DATABASE_URL, REDIS_URL
 from tests.realtime import servers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -53,7 +52,7 @@ def two_processes(app, hard_timeout, prefix, tmp_path) -> Iterator[list[servers.
     """Two production-configured processes; they depend on `app`, so they are stopped before
     its teardown empties the tables they use."""
     env = {
-        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "DATABASE_URL": DATABASE_URL,  # this worker's database under xdist
         "REDIS_URL": REDIS_URL or "",
         "REDIS_CHANNEL_PREFIX": prefix,
         "SECRET_KEY": "multiprocess-test-secret",
