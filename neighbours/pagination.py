@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, literal, or_, tuple_
 
 from neighbours.errors import Invalid
 
@@ -85,7 +85,17 @@ class SortKey:
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order given by `keys` (mixed directions allowed)."""
+    """Rows strictly after `values` in the order given by `keys` (mixed directions allowed).
+
+    When every key runs the same way this is one row comparison, `(a, b) > (x, y)`, which
+    PostgreSQL turns into an index range that starts at the cursor; an OR of prefixes can't be.
+    """
+    if len(keys) > 1 and len({k.desc for k in keys}) == 1:
+        left = tuple_(*[k.column for k in keys])
+        right = tuple_(
+            *[literal(v, type_=k.column.type) for k, v in zip(keys, values, strict=True)]
+        )
+        return left < right if keys[0].desc else left > right
     clauses = []
     for i, key in enumerate(keys):
         equal_prefix = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
