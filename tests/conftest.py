@@ -326,3 +326,28 @@ def count_queries(app: Flask) -> Any:
             event.remove(_db.engine, "before_cursor_execute", before)
 
     return counter
+
+
+class Sockets:
+    """Socket.IO test clients opened by a test, disconnected when it ends."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.opened: list[Any] = []
+
+    def connect(self, actor: Actor) -> Any:
+        from neighbours.extensions import socketio
+
+        client = socketio.test_client(self.app, auth={"token": actor.token})
+        assert client.is_connected()
+        self.opened.append(client)
+        return client
+
+
+@pytest.fixture
+def sockets(app: Flask) -> Iterator[Sockets]:
+    opened = Sockets(app)
+    yield opened
+    for client in opened.opened:
+        if client.is_connected():
+            client.disconnect()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
-
-from neighbours.extensions import socketio
 
 
 @dataclass
@@ -35,24 +31,3 @@ def quartier(auth: Any) -> Quartier:
     return Quartier(
         neighbourhood.id, neighbourhood.moderator, alice, bob, outsider, elsewhere.id, neighbourhood
     )
-
-
-class Sockets:
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.opened: list[Any] = []
-
-    def connect(self, actor: Any) -> Any:
-        client = socketio.test_client(self.app, auth={"token": actor.token})
-        assert client.is_connected()
-        self.opened.append(client)
-        return client
-
-
-@pytest.fixture
-def sockets(app: Flask) -> Iterator[Sockets]:
-    opened = Sockets(app)
-    yield opened
-    for client in opened.opened:
-        if client.is_connected():
-            client.disconnect()

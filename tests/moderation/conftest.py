@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from neighbours.extensions import db, socketio
+from neighbours.extensions import db
 from tests.meals.conftest import Kitchen
 
 
@@ -72,24 +71,3 @@ def quartier(auth: Any) -> Quartier:
 @pytest.fixture
 def kitchen(auth: Any) -> Kitchen:
     return Kitchen(auth)
-
-
-class Sockets:
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.opened: list[Any] = []
-
-    def connect(self, actor: Any) -> Any:
-        client = socketio.test_client(self.app, auth={"token": actor.token})
-        assert client.is_connected()
-        self.opened.append(client)
-        return client
-
-
-@pytest.fixture
-def sockets(app: Flask) -> Iterator[Sockets]:
-    opened = Sockets(app)
-    yield opened
-    for client in opened.opened:
-        if client.is_connected():
-            client.disconnect()
