@@ -68,6 +68,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "REDIS_CHANNEL_PREFIX": env.get("REDIS_CHANNEL_PREFIX", "neighbours"),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 30 * 24 * 3600),
         "CORS_ORIGINS": cors,
+        # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the default;
+        # trust the headers only when a proxy you run sets them, or clients could forge them).
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE", "threading"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
@@ -83,7 +86,12 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_LOGIN_IP": env.get("RATELIMIT_LOGIN_IP", "30 per 15 minutes"),
-        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "5 per 15 minutes"),
+        # Failed logins: per (account, address) so a stranger can't lock the owner out, and a
+        # looser per-account ceiling against guessing spread over many addresses.
+        "RATELIMIT_LOGIN_ACCOUNT_IP": env.get("RATELIMIT_LOGIN_ACCOUNT_IP", "5 per 15 minutes"),
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "50 per hour"),
+        # Wrong current passwords on POST /me/password and DELETE /me, per account.
+        "RATELIMIT_PASSWORD_CHECK": env.get("RATELIMIT_PASSWORD_CHECK", "5 per 15 minutes"),
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
         "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),

@@ -78,4 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from neighbours.cli import register_cli
 
     register_cli(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Outermost, around Socket.IO's middleware too: every limit keyed by address sees the
+        # client's, not the proxy's. Only as many hops as there are proxies we run.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

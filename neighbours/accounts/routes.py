@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from neighbours.accounts import services
+from neighbours.accounts import guard, services
 from neighbours.accounts.schemas import (
     BlockedPageSchema,
     BlockListArgs,
@@ -22,19 +22,10 @@ from neighbours.accounts.schemas import (
     SessionListSchema,
 )
 from neighbours.auth import current_token, current_user, login_required
+from neighbours.errors import Unauthorized
 from neighbours.extensions import limiter
 
 blp = Blueprint("accounts", __name__, description="Accounts, sessions and profiles")
-
-
-def _failed_login(response: Response) -> bool:
-    return response.status_code == 401
-
-
-def _login_account_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return "login-account:" + (email.strip().lower() if isinstance(email, str) else "")
 
 
 @blp.route("/auth/register", methods=["POST"])
@@ -49,24 +40,23 @@ def register(data: dict) -> object:
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_IP"], deduct_when=_failed_login)
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
-    key_func=_login_account_key,
-    deduct_when=_failed_login,
-)
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
 @blp.alt_response(401, description="Wrong email or password (the same for both)")
-@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+@blp.alt_response(
+    429,
+    description="Too many failed logins from this address, for this account from this "
+    "address, or for this account overall; see Retry-After",
+)
 def login(data: dict) -> dict:
-    """Log in; returns a bearer token."""
-    token, row = services.login(
-        data["email"],
-        data["password"],
-        user_agent=request.headers.get("User-Agent"),
-        ip=request.remote_addr,
-    )
+    """Log in; returns a bearer token. Only failed attempts count towards the limits."""
+    with guard.guarded(guard.login_budgets(data["email"]), failures=(Unauthorized,)):
+        token, row = services.login(
+            data["email"],
+            data["password"],
+            user_agent=request.headers.get("User-Agent"),
+            ip=request.remote_addr,
+        )
     return {
         "access_token": token,
         "token_type": "Bearer",
@@ -107,9 +97,15 @@ def patch_me(data: dict) -> object:
 @login_required
 @blp.arguments(PasswordSchema)
 @blp.response(204)
+@blp.alt_response(429, description="Too many wrong passwords for this account; see Retry-After")
 def delete_me(data: dict) -> None:
-    """Delete my account: anonymised, sessions and sockets ended."""
-    services.delete_account(current_user(), data["password"])
+    """Delete my account: anonymised, sessions and sockets ended.
+
+    Wrong passwords count towards a per-account limit shared with `POST /me/password`.
+    """
+    user = current_user()
+    with guard.guarded(guard.password_budgets(user.id), failures=(guard.WrongPassword,)):
+        services.delete_account(user, data["password"])
 
 
 def _exported(response: Response) -> bool:
@@ -205,8 +201,14 @@ def revoke_other_sessions() -> dict:
 @login_required
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
+@blp.alt_response(429, description="Too many wrong passwords for this account; see Retry-After")
 def change_password(data: dict) -> None:
-    """Change my password; every other session ends."""
-    services.change_password(
-        current_user(), data["current_password"], data["new_password"], keep=current_token()
-    )
+    """Change my password; every other session ends.
+
+    Wrong current passwords count towards a per-account limit shared with `DELETE /me`.
+    """
+    user = current_user()
+    with guard.guarded(guard.password_budgets(user.id), failures=(guard.WrongPassword,)):
+        services.change_password(
+            user, data["current_password"], data["new_password"], keep=current_token()
+        )

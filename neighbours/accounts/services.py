@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
+from neighbours.accounts.guard import WrongPassword
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.auth import hash_password, issue_token, verify_password
 from neighbours.database import utcnow
@@ -21,6 +22,7 @@ from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish_control, publish_membership_change
 
 MIN_PASSWORD_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72
 FORMER_NEIGHBOUR = "A former neighbour"
 
 
@@ -47,8 +49,10 @@ def check_password_strength(
     """Refuse short, common or easily guessed passwords, with zxcvbn's advice."""
     if len(password) < 12:
         raise Invalid(field, "Use at least 12 characters.")
-    # zxcvbn's cost grows with length; the schema caps it at 128 characters.
-    result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
+    # zxcvbn refuses more than 72 characters (its cost grows with length), while passwords
+    # may have up to 128: score the first 72. A strong start makes a strong password, and
+    # a weak one (a repeated character, a phrase from a list) stays weak however it goes on.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_PASSWORD_SCORE:
         feedback = result.get("feedback") or {}
         advice = [feedback.get("warning") or "This password is too easy to guess."]
@@ -142,7 +146,7 @@ def change_password(
 ) -> None:
     """A new password ends every other session."""
     if not verify_password(user.password_hash, current_password):
-        raise Invalid("current_password", "Wrong password.")
+        raise WrongPassword("current_password")
     check_password_strength(
         new_password,
         user_inputs=[user.email or "", (user.email or "").split("@")[0], user.display_name],
@@ -203,12 +207,13 @@ def delete_account(user: User, password: str) -> None:
     from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
 
     if not verify_password(user.password_hash, password):
-        raise Invalid("password", "Wrong password.")
+        raise WrongPassword("password")
     _refuse_if_last_moderator(user)
-    from neighbours.meals.services import withdraw_future_signups
+    from neighbours.meals.services import end_hosting, withdraw_future_signups
 
-    # Their seats go to the waitlist now, not when the meal comes.
+    # Their seats go to the waitlist now, not when the meal comes; their hosting ends.
     withdraw_future_signups(user)
+    end_hosting(user.id)
     now = utcnow()
     user.email = None
     user.password_hash = None

@@ -32,6 +32,7 @@ class LiveState:
     # Tells this app's own control messages apart when they come back over Redis.
     origin: str = field(default_factory=lambda: uuid.uuid4().hex)
     listening: bool = False
+    sweeping: bool = False
     subscribed: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,7 +112,9 @@ def init_app(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    app.extensions[_STATE] = LiveState(server=socketio.server)
-    from neighbours.realtime import handlers
+    live = app.extensions[_STATE] = LiveState(server=socketio.server)
+    from neighbours.realtime import guard, handlers
 
+    # Before any handler: reserved names, unknown sockets and floods stop here.
+    guard.install(app, live)
     handlers.register(socketio)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
 from neighbours.auth import resolve_token
 from neighbours.errors import AppError, Unauthorized
 from neighbours.extensions import db
-from neighbours.realtime import NAMESPACE, ensure_listening, state
+from neighbours.fields import MAX_ID
+from neighbours.realtime import NAMESPACE, LiveState, caps, ensure_listening, state
+from neighbours.realtime.errors import error_ack
 from neighbours.realtime.registry import LiveSocket
 from neighbours.realtime.rooms import meal_room, moderators_room, neighbourhood_room, user_room
+from neighbours.realtime.sweeper import ensure_sweeping
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +69,34 @@ def sync_rooms_for_user(user_id: int) -> None:
             log.debug("could not sync rooms of %s", live.sid, exc_info=True)
 
 
+def forget(app: Flask, live_state: LiveState, sid: str) -> LiveSocket | None:
+    """Take a socket out of the registry and the per-user cap (once; later calls do nothing)."""
+    live = live_state.sockets.remove(sid)
+    if live is not None:
+        caps.release(app, live_state.origin, live.user_id, sid)
+    return live
+
+
 def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
     """Disconnect this app's sockets of a user (only those of one session if given)."""
-    live_state = state()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    live_state = state(app)
     for live in live_state.sockets.of_user(user_id):
         if token_id is not None and live.token_id != token_id:
             continue
-        live_state.sockets.remove(live.sid)
+        forget(app, live_state, live.sid)
         try:
-            live_state.server.disconnect(live.sid, namespace=NAMESPACE)
+            live_state.server.disconnect(live.sid, namespace=NAMESPACE, ignore_queue=True)
         except Exception:  # it went away meanwhile
             log.debug("could not disconnect %s", live.sid, exc_info=True)
 
 
 def on_connect(auth: Any = None) -> bool:
-    """Accept a socket with a live token and put it in its user's and neighbourhoods' rooms."""
+    """Accept a socket with a live token and put it in its user's and neighbourhoods' rooms.
+
+    Refused with `unauthorized` without a live token, and with `too_many_sockets` when the
+    user already holds `SOCKETS_PER_USER` sockets across every process.
+    """
     token = auth.get("token") if isinstance(auth, dict) else None
     row = resolve_token(token if isinstance(token, str) else None)
     if row is None:
@@ -89,22 +104,29 @@ def on_connect(auth: Any = None) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ensure_listening(app)
     live_state = state(app)
-    live = live_state.sockets.add(request.sid, row.user_id, row.id)  # type: ignore[attr-defined]
-    for room in _live_rooms(live.user_id):
+    sid = request.sid  # type: ignore[attr-defined]
+    mine = live_state.sockets.of_user(row.user_id)
+    if not caps.claim(app, live_state.origin, row.user_id, sid, mine):
+        raise ConnectionRefusedError("too_many_sockets")
+    try:
+        rooms = _live_rooms(row.user_id)
+    except Exception:
+        caps.release(app, live_state.origin, row.user_id, sid)
+        raise
+    live = live_state.sockets.add(sid, row.user_id, row.id, row.expires_at)
+    for room in rooms:
         live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
+    ensure_sweeping(app)
     return True
 
 
 def on_disconnect(*_args: Any) -> None:
-    state().sockets.remove(request.sid)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    forget(app, state(app), request.sid)  # type: ignore[attr-defined]
 
 
 def _error(code: int, message: str, field: str | None = None) -> dict[str, Any]:
-    """An ack in the REST error shape, under `error`."""
-    error: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
-    if field is not None:
-        error["errors"] = {field: [message]}
-    return {"ok": False, "error": error}
+    return error_ack(code, message, field)
 
 
 def _app_error(exc: AppError) -> dict[str, Any]:
@@ -115,11 +137,14 @@ def _app_error(exc: AppError) -> dict[str, Any]:
 
 
 def _meal_id(data: Any) -> int | None:
+    """A meal id from 1 to MAX_ID (the database's INTEGER), or None."""
     value = data.get("meal_id") if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
 
 
-_BAD_MEAL_ID = "meal_id must be a positive integer."
+_BAD_MEAL_ID = f"meal_id must be an integer from 1 to {MAX_ID}."
 
 
 def _watchable_meal(user: Any, meal_id: int) -> tuple[int, dict[str, Any], int]:
@@ -169,8 +194,23 @@ def on_meal_unwatch(data: Any = None) -> dict[str, Any]:
     return {"ok": True, "meal_id": meal_id}
 
 
+def on_error(exc: BaseException) -> dict[str, Any]:
+    """Any exception in a handler: logged, the session rolled back, and an error ack (never
+    silence). An exception while connecting refuses the connection."""
+    event = getattr(request, "event", None) or {}
+    log.error("socket event %r failed", event.get("message"), exc_info=exc)
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback after a failed socket event failed", exc_info=True)
+    if event.get("message") == "connect":
+        raise ConnectionRefusedError("server_error")
+    return _error(500, "Something went wrong on our side; try again.")
+
+
 def register(socketio: SocketIO) -> None:
     """Put the handlers on the server just built (every `create_app()` builds a new one)."""
+    socketio.on_error_default(on_error)
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
     socketio.on_event("meal:watch", on_meal_watch, namespace=NAMESPACE)

@@ -1,9 +1,35 @@
-"""The live sockets of one app in this process: whose they are and which meals they watch."""
+"""The live sockets of one app in this process: whose they are and which meals they watch.
+
+The registry is the truth about which sockets are signed in: an event from a socket it does not
+know is refused and the socket cut (see `guard`).
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class TokenBucket:
+    """`rate` events a second on average, up to `burst` at once."""
+
+    tokens: float = -1.0  # full on first use
+    at: float = field(default_factory=time.monotonic)
+
+    def take(self, rate: float, burst: float) -> bool:
+        now = time.monotonic()
+        if self.tokens < 0:
+            self.tokens = burst
+        else:
+            self.tokens = min(burst, self.tokens + (now - self.at) * rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
 
 
 @dataclass
@@ -11,8 +37,13 @@ class LiveSocket:
     sid: str
     user_id: int
     token_id: int
+    # When its token stops working: the sweeper cuts the socket then.
+    expires_at: datetime | None = None
     # meal_id -> neighbourhood_id, so losing a neighbourhood also stops its meals.
     watching: dict[int, int] = field(default_factory=dict)
+    bucket: TokenBucket = field(default_factory=TokenBucket)
+    # Events refused in a row for going over the rate; past a limit the socket is cut.
+    refused: int = 0
 
 
 class Registry:
@@ -22,14 +53,16 @@ class Registry:
         self._sockets: dict[str, LiveSocket] = {}
         self._lock = threading.Lock()
 
-    def add(self, sid: str, user_id: int, token_id: int) -> LiveSocket:
+    def add(
+        self, sid: str, user_id: int, token_id: int, expires_at: datetime | None = None
+    ) -> LiveSocket:
         with self._lock:
-            live = self._sockets[sid] = LiveSocket(sid, user_id, token_id)
+            live = self._sockets[sid] = LiveSocket(sid, user_id, token_id, expires_at)
             return live
 
-    def remove(self, sid: str) -> None:
+    def remove(self, sid: str) -> LiveSocket | None:
         with self._lock:
-            self._sockets.pop(sid, None)
+            return self._sockets.pop(sid, None)
 
     def get(self, sid: str) -> LiveSocket | None:
         with self._lock:
@@ -38,6 +71,10 @@ class Registry:
     def of_user(self, user_id: int) -> list[LiveSocket]:
         with self._lock:
             return [s for s in self._sockets.values() if s.user_id == user_id]
+
+    def all(self) -> list[LiveSocket]:
+        with self._lock:
+            return list(self._sockets.values())
 
     def __len__(self) -> int:
         with self._lock:

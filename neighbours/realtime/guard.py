@@ -1,0 +1,98 @@
+"""The gate in front of every event a client sends, before any handler runs.
+
+Installed on each app's Socket.IO server (`install`), it wraps the server's event dispatch:
+
+- Reserved names (`connect`, `disconnect`, ...) sent as ordinary events never reach a handler:
+  python-socketio would hand a client's `disconnect` event to the disconnect handler, and the
+  server would forget a socket that stays connected in all its rooms.
+- The registry is the truth: an event from a socket it does not know is refused and the socket
+  cut, so a socket the server forgot can never keep listening.
+- Each socket has a token bucket (`SOCKET_EVENT_RATE`, `SOCKET_EVENT_BURST`, off with
+  `RATELIMIT_ENABLED=false`): past it an event is answered 429 without running anything, and a
+  socket that keeps going after `SOCKET_EVENT_BURST` refusals in a row is cut.
+- An event no handler is registered for is answered 404 rather than left without an ack.
+
+The checks run where the packet is read, before python-socketio starts a handler task, so a
+flood costs this process a dictionary lookup per event and holds up no one else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import socketio as sio
+from flask import Flask
+from socketio import packet
+
+from neighbours.realtime.errors import error_ack
+
+if TYPE_CHECKING:
+    from neighbours.realtime import LiveState
+
+log = logging.getLogger(__name__)
+
+# Names the Socket.IO protocol and its clients keep for themselves.
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+
+
+def _ack(server: sio.Server, eio_sid: str, namespace: str, id: int | None, body: Any) -> None:
+    if id is None:
+        return
+    try:
+        server._send_packet(
+            eio_sid, server.packet_class(packet.ACK, namespace=namespace, id=id, data=[body])
+        )
+    except Exception:  # the connection went away meanwhile
+        log.debug("could not send an ack to %s", eio_sid, exc_info=True)
+
+
+def _cut(server: sio.Server, sid: str, namespace: str) -> None:
+    try:
+        server.disconnect(sid, namespace=namespace, ignore_queue=True)
+    except Exception:
+        log.debug("could not disconnect %s", sid, exc_info=True)
+
+
+def install(app: Flask, live: LiveState) -> None:
+    """Wrap `live.server`'s event dispatch with the checks above."""
+    server = live.server
+    dispatch: Callable[..., Any] = server._handle_event
+
+    def guarded(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
+        namespace = namespace or "/"
+        name = data[0] if isinstance(data, list) and data else None
+        if not isinstance(name, str) or name in RESERVED_EVENTS:
+            log.warning("refused a client event with a reserved or no name: %r", name)
+            _ack(server, eio_sid, namespace, id, error_ack(400, "This event name is reserved."))
+            return None
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is None or not server.manager.is_connected(sid, namespace):
+            return None  # not connected to this namespace: python-socketio ignores it too
+        socket = live.sockets.get(sid)
+        if socket is None:
+            log.warning("event %r from socket %s the server does not know: cut", name, sid)
+            _ack(server, eio_sid, namespace, id, error_ack(401, "This socket is not signed in."))
+            _cut(server, sid, namespace)
+            return None
+        config = app.config
+        if config.get("LIMITS_ENABLED"):
+            burst = float(config["SOCKET_EVENT_BURST"])
+            if not socket.bucket.take(float(config["SOCKET_EVENT_RATE"]), burst):
+                socket.refused += 1
+                _ack(server, eio_sid, namespace, id, error_ack(429, "Too many events; slow down."))
+                if socket.refused > burst:
+                    log.warning("socket %s of user %s flooded: cut", sid, socket.user_id)
+                    _cut(server, sid, namespace)
+                return None
+            socket.refused = 0
+        handlers = server.handlers.get(namespace, {})
+        if name not in handlers and "*" not in handlers:
+            _ack(server, eio_sid, namespace, id, error_ack(404, f"No such event: {name[:50]}."))
+            return None
+        return dispatch(eio_sid, namespace, id, data)
+
+    server._handle_event = guarded  # type: ignore[method-assign]
