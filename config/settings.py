@@ -26,6 +26,11 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return default if value is None or value == "" else int(value)
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    return default if value is None or value == "" else float(value)
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the `postgres://` and `postgresql://` forms hosting platforms hand out.
 
@@ -96,6 +101,13 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
         "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),
         "RATELIMIT_EXPORT": env.get("RATELIMIT_EXPORT", "1 per hour"),
+        # Live sockets: events per socket (token bucket; off with RATELIMIT_ENABLED=false),
+        # sockets per user across processes, and how often each process checks its sockets.
+        "SOCKET_EVENT_RATE": _float(env, "SOCKET_EVENT_RATE", 10.0),
+        "SOCKET_EVENT_BURST": _int(env, "SOCKET_EVENT_BURST", 30),
+        "SOCKETS_PER_USER": _int(env, "SOCKETS_PER_USER", 20),
+        "SOCKET_SWEEP_SECONDS": _float(env, "SOCKET_SWEEP_SECONDS", 1.0),
+        "SOCKET_REVALIDATE_SECONDS": _float(env, "SOCKET_REVALIDATE_SECONDS", 30.0),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),
