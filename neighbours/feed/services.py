@@ -185,23 +185,20 @@ def create_post(user: User, neighbourhood_id: int, fields: dict[str, Any]) -> Po
     policies.require_can_write(user, neighbourhood.id)
     policies.require_can_use_category(user, neighbourhood.id, fields["category"])
     limits.check_post(user, neighbourhood.id)
-    held = moderation.held_word(neighbourhood.id, fields["title"], fields["body"])
     post = Post(
         neighbourhood_id=neighbourhood.id,
         author_id=user.id,
         category=fields["category"],
         title=fields["title"],
         body=fields["body"],
-        status=ContentStatus.HELD if held else ContentStatus.PUBLISHED,
+        status=ContentStatus.PUBLISHED,
         pinned=False,
         created_at=utcnow(),
     )
     db.session.add(post)
     db.session.flush()
-    if held:
-        # Only its author and the moderators see it until a moderator decides.
-        moderation.hold_for_review(post, "held_word")
-    else:
+    # Held words hold it: only its author and the moderators see it until a moderator decides.
+    if not moderation.screen(post):
         _broadcast("post:created", post)
     db.session.commit()
     return _view(user, post)
@@ -219,10 +216,15 @@ def update_post(user: User, post_id: int, fields: dict[str, Any]) -> PostView:
         raise Conflict("A moderator removed this post; it can't be edited.")
     if "category" in fields:
         policies.require_can_use_category(user, post.neighbourhood_id, fields["category"])
+    was_public = post.status == ContentStatus.PUBLISHED
     for name, value in fields.items():
         setattr(post, name, value)
     post.edited_at = utcnow()
-    if post.status == ContentStatus.PUBLISHED:
+    # An edit goes through the same hold as a new post: a held word takes it off the feed.
+    if moderation.screen(post):
+        if was_public:
+            _broadcast("post:removed", post)
+    elif post.status == ContentStatus.PUBLISHED:
         _broadcast("post:updated", post)
     db.session.commit()
     return _view(user, post)
@@ -308,7 +310,8 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
     )
     db.session.add(comment)
     db.session.flush()
-    if post.author_id != user.id and not is_blocked(post.author_id, user.id):
+    held = moderation.screen(comment)  # held words hold comments too, until a moderator decides
+    if not held and post.author_id != user.id and not is_blocked(post.author_id, user.id):
         notify(
             post.author_id,
             "comment_on_post",
@@ -331,6 +334,7 @@ def update_comment(user: User, comment_id: int, body: str) -> Comment:
         raise Conflict("This comment can't be edited.")
     comment.body = body
     comment.edited_at = utcnow()
+    moderation.screen(comment)  # the same hold as a new comment
     db.session.commit()
     return comment
 

@@ -255,15 +255,8 @@ def report(
     item, created = _item_for(target)
     reopened = False
     if item.status == ItemStatus.RESOLVED:
-        item.status = ItemStatus.PENDING
-        item.score = 0
+        _reopen(item)  # reported now, not held
         item.snapshot = target.snapshot
-        item.auto_hidden = False
-        item.decision = None
-        item.decision_reason = None
-        item.decided_by_id = None
-        item.decided_at = None
-        item.held_reason = None  # reported now, not held
         reopened = True
     duplicate = db.session.execute(
         select(Report.id).where(
@@ -302,28 +295,80 @@ def report(
     return entry
 
 
-def hold_for_review(post: Post, reason: str) -> ModerationItem:
-    """Put a new post in the queue before anyone else sees it (held words)."""
-    item = ModerationItem(
-        neighbourhood_id=post.neighbourhood_id,
-        target_type=TargetType.POST,
-        target_id=post.id,
-        author_id=post.author_id,
-        status=ItemStatus.PENDING,
-        score=0,
-        held_reason=reason,
-        snapshot={
-            "title": post.title,
-            "body": post.body,
-            "category": post.category.value,
-            "author": _person(post.author),
-            "created_at": _iso(post.created_at),
-        },
+def _content_target(content: Post | Comment) -> tuple[Target, tuple[str, ...]]:
+    """A post or comment as a queue target, with the texts held words are looked for in."""
+    if isinstance(content, Post):
+        snapshot = {
+            "title": content.title,
+            "body": content.body,
+            "category": content.category.value,
+            "author": _person(content.author),
+            "created_at": _iso(content.created_at),
+        }
+        target = Target(
+            TargetType.POST,
+            content.id,
+            content.neighbourhood_id,
+            content.author_id,
+            snapshot,
+            content,
+        )
+        return target, (content.title, content.body)
+    snapshot = {
+        "body": content.body,
+        "post_id": content.post_id,
+        "author": _person(content.author),
+        "created_at": _iso(content.created_at),
+    }
+    target = Target(
+        TargetType.COMMENT,
+        content.id,
+        content.post.neighbourhood_id,
+        content.author_id,
+        snapshot,
+        content,
     )
-    db.session.add(item)
+    return target, (content.body,)
+
+
+def screen(content: Post | Comment) -> bool:
+    """Held words, for every write of a post's or comment's text: new and edited alike.
+
+    The one place held words are applied (`feed.services` calls it after each create and
+    edit, once the row is flushed). Published content with a held word becomes `held`: only
+    its author and the moderators see it, and it waits in the queue (a new item, a resolved one
+    reopened, or the pending one it already has, now showing the held text) until a moderator
+    decides. Returns whether the content is held; content that is not published is left as it
+    is (a held post stays held when the word is edited out: a moderator decides).
+    """
+    if content.status != ContentStatus.PUBLISHED:
+        return content.status == ContentStatus.HELD
+    target, texts = _content_target(content)
+    if held_word(target.neighbourhood_id, *texts) is None:
+        return False
+    content.status = ContentStatus.HELD
+    item, created = _item_for(target)
+    reopened = not created and item.status == ItemStatus.RESOLVED
+    if reopened:
+        _reopen(item)
+    item.snapshot = target.snapshot
+    item.held_reason = "held_word"
     db.session.flush()
-    publish("moderation:item", _item_payload(item), moderators_room(post.neighbourhood_id))
-    return item
+    if created or reopened:
+        publish("moderation:item", _item_payload(item), moderators_room(item.neighbourhood_id))
+    return True
+
+
+def _reopen(item: ModerationItem) -> None:
+    """A resolved item comes back to the queue with nothing decided yet."""
+    item.status = ItemStatus.PENDING
+    item.score = 0
+    item.auto_hidden = False
+    item.decision = None
+    item.decision_reason = None
+    item.decided_by_id = None
+    item.decided_at = None
+    item.held_reason = None
 
 
 def held_word(neighbourhood_id: int, *texts: str) -> str | None:
