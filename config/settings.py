@@ -115,6 +115,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LIMIT_DAILY_COMMENTS": _int(env, "LIMIT_DAILY_COMMENTS", 50),
         "LIMIT_DAILY_REPORTS": _int(env, "LIMIT_DAILY_REPORTS", 20),
         "LIMIT_DAILY_CONVERSATIONS": _int(env, "LIMIT_DAILY_CONVERSATIONS", 10),
+        "LIMIT_DAILY_MESSAGES": _int(env, "LIMIT_DAILY_MESSAGES", 300),
         # flask-smorest / OpenAPI
         "API_TITLE": "neighbours",
         "API_VERSION": "v1",

@@ -270,6 +270,9 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
     everyone = _active_participant_ids(conversation.id)
     others = [pid for pid in everyone if pid != user.id]
     policies.require_can_write(user, conversation, others)
+    from neighbours.moderation.limits import check_message
+
+    check_message(user)
     first = conversation.last_message_id is None
     now = utcnow()
     message = Message(

@@ -129,3 +129,19 @@ def check_conversation(user: User, neighbourhood_id: int) -> None:
     ).one()
     if count >= limit:
         _refuse("start a conversation", limit, oldest)
+
+
+def check_message(user: User) -> None:
+    """Messages a person sends in a sliding 24 hours, over every conversation they are in."""
+    from neighbours.messages.models import Message
+
+    if not _enabled() or user.is_admin:
+        return
+    limit = int(current_app.config["LIMIT_DAILY_MESSAGES"])
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Message.created_at)).where(
+            Message.author_id == user.id, Message.created_at > utcnow() - WINDOW
+        )
+    ).one()
+    if count >= limit:
+        _refuse("send a message", limit, oldest)
