@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from neighbours.accounts.models import User
@@ -278,11 +278,7 @@ def report(
     db.session.add(entry)
     item.score += REASON_WEIGHT[reason]
     db.session.flush()
-    reporters = db.session.execute(
-        select(func.count(func.distinct(Report.reporter_id))).where(
-            Report.item_id == item.id, Report.open.is_(True)
-        )
-    ).scalar_one()
+    reporters = counted_reporters(item.id, target.neighbourhood_id)
     threshold = limits.setting(target.neighbourhood_id, "report_threshold")
     hide = reporters >= threshold and target.type in CONTENT_TYPES and not item.auto_hidden
     if hide and _set_content_status(
@@ -293,6 +289,36 @@ def report(
         publish("moderation:item", _item_payload(item), moderators_room(item.neighbourhood_id))
     db.session.commit()
     return entry
+
+
+def counted_reporters(item_id: int, neighbourhood_id: int) -> int:
+    """Distinct reporters of an item's open reports who may report here now.
+
+    Only they count towards hiding content at the threshold: active members who are not
+    suspended in the neighbourhood (and site admins). A suspended member's report is still
+    filed and shown to the moderators, but it does not hide anything; nor does the report of
+    someone suspended (or gone) after they reported, since this is counted at each new report.
+    Content already hidden stays hidden until a moderator decides.
+    """
+    now = utcnow()
+    members = select(Membership.user_id).where(
+        Membership.neighbourhood_id == neighbourhood_id,
+        Membership.status == MembershipStatus.ACTIVE,
+    )
+    admins = select(User.id).where(User.is_admin.is_(True), User.deleted_at.is_(None))
+    suspended = select(Suspension.user_id).where(
+        Suspension.neighbourhood_id == neighbourhood_id,
+        Suspension.lifted_at.is_(None),
+        Suspension.ends_at > now,
+    )
+    return db.session.execute(
+        select(func.count(func.distinct(Report.reporter_id))).where(
+            Report.item_id == item_id,
+            Report.open.is_(True),
+            or_(Report.reporter_id.in_(members), Report.reporter_id.in_(admins)),
+            Report.reporter_id.not_in(suspended),
+        )
+    ).scalar_one()
 
 
 def _content_target(content: Post | Comment) -> tuple[Target, tuple[str, ...]]:
