@@ -88,11 +88,22 @@ class PrivateUserSchema(PublicUserSchema):
     created_at = UTCDateTime(dump_only=True)
 
 
+def _public_https(value: str) -> None:
+    from neighbours.accounts.urls import public_https_problem
+
+    problem = public_https_problem(value)
+    if problem is not None:
+        raise ma.ValidationError(problem)
+
+
 class ProfileUpdateSchema(TrimmedSchema):
     display_name = _trimmed(1, 60)
     bio = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
     avatar_url = ma.fields.URL(
-        allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=500)
+        allow_none=True,
+        schemes={"https"},
+        validate=[ma.validate.Length(max=500), _public_https],
+        metadata={"description": "An https link to a public host (no private addresses)."},
     )
     languages = ma.fields.List(
         ma.fields.String(

@@ -1,0 +1,51 @@
+"""Links people give us that others' apps will fetch: https, to a public host, without DNS."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
+_PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
+
+
+def public_https_problem(url: str) -> str | None:
+    """Why this URL is not an https link to a public host, or None if it is.
+
+    Refused: other schemes, credentials, ports other than 443's default, loopback, private,
+    link-local and other non-global addresses (IPv4 and IPv6), IPv4 written as a decimal,
+    hex or octal number or with missing parts, and names that only resolve on a local network
+    (`localhost`, `.local`, `.internal`, one-label names). No DNS lookup is made: a public name
+    may still point anywhere, which is for the fetching side to guard.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "Not a valid URL."
+    if parts.scheme.lower() != "https":
+        return "Use an https:// link."
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "A link can't carry a user name or password."
+    if not host:
+        return "The link has no host."
+    if port not in (None, 443):
+        return "Use a link on the standard https port."
+    host = host.rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (mapped or address).is_global:
+            return "The link must point to a public address."
+        return None
+    labels = host.split(".")
+    if all(_NUMERIC_LABEL.match(label) for label in labels) or _NUMERIC_LABEL.match(labels[-1]):
+        return "Write an address as four decimal numbers, or use a name."
+    if len(labels) < 2 or host == "localhost" or host.endswith(_PRIVATE_SUFFIXES):
+        return "The link must point to a public host."
+    return None
