@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_socketio import SocketIO
+from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
 from neighbours.auth import resolve_token
@@ -100,14 +101,14 @@ def on_connect(auth: Any = None) -> bool:
     token = auth.get("token") if isinstance(auth, dict) else None
     row = resolve_token(token if isinstance(token, str) else None)
     if row is None:
-        raise ConnectionRefusedError("unauthorized")
+        raise Refused("unauthorized")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ensure_listening(app)
     live_state = state(app)
     sid = request.sid  # type: ignore[attr-defined]
     mine = live_state.sockets.of_user(row.user_id)
     if not caps.claim(app, live_state.origin, row.user_id, sid, mine):
-        raise ConnectionRefusedError("too_many_sockets")
+        raise Refused("too_many_sockets")
     try:
         rooms = _live_rooms(row.user_id)
     except Exception:
@@ -204,7 +205,7 @@ def on_error(exc: BaseException) -> dict[str, Any]:
     except Exception:
         log.debug("rollback after a failed socket event failed", exc_info=True)
     if event.get("message") == "connect":
-        raise ConnectionRefusedError("server_error")
+        raise Refused("server_error")
     return _error(500, "Something went wrong on our side; try again.")
 
 
