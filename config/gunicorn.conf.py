@@ -11,7 +11,8 @@ import os
 os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-worker_class = "gevent"
+# The gevent worker, answering the errors gunicorn raises itself (414, 431, 400) as JSON.
+worker_class = "config.gunicorn_worker.JsonErrorGeventWorker"
 workers = 1
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

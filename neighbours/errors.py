@@ -70,6 +70,15 @@ class Invalid(AppError):
         )
 
 
+class InvalidFields(AppError):
+    """Bad input with errors already in webargs' shape, `{"json": {"pools": {"0": {...}}}}`."""
+
+    code = 422
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("The request was well-formed but contained invalid values.", errors=errors)
+
+
 class TooManyRequests(AppError):
     code = 429
 

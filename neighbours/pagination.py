@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
@@ -26,13 +26,26 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
+# Our cursors are under 100 characters; a longer one is not one of ours.
+MAX_CURSOR_LENGTH = 512
+
+
+def cursor_field(description: str) -> ma.fields.String:
+    """A cursor query parameter (`after`, `before`)."""
+    return ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=MAX_CURSOR_LENGTH),
+        metadata={"description": description},
+    )
+
+
 class PageArgs(ma.Schema):
     """`?limit=` (1..100, default 20) and `?after=<cursor>`."""
 
     limit = ma.fields.Integer(
         load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)
     )
-    after = ma.fields.String(load_default=None, metadata={"description": "opaque cursor"})
+    after = cursor_field("opaque cursor: a page's `next_cursor`")
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -55,7 +68,13 @@ def _encode_value(value: Any) -> Any:
 
 def _decode_value(value: Any) -> Any:
     if isinstance(value, dict) and "t" in value:
-        return datetime.fromisoformat(value["t"])
+        moment = datetime.fromisoformat(value["t"])
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's times carry an offset")
+        # In UTC, as the columns compare them: a date at the edge of the calendar with an
+        # extreme offset (0001-01-01T00:00+23:59) has no UTC time (OverflowError) and no
+        # database can take it.
+        return moment.astimezone(UTC)
     return value
 
 
@@ -64,16 +83,18 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """Decode a cursor; 422 naming `after` if it is not one of ours."""
+def decode_cursor(cursor: str, arity: int, *, param: str = "after") -> list[Any]:
+    """Decode a cursor; 422 naming the query parameter (`param`) if it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != arity:
             raise ValueError
         return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Invalid("after", "Not a valid cursor.", location="query") from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # ValueError covers bad base64, JSON, UTF-8 and ISO 8601; TypeError a time that is
+        # not a string; RecursionError a forged cursor of deeply nested lists.
+        raise Invalid(param, "Not a valid cursor.", location="query") from exc
 
 
 @dataclass(frozen=True)
@@ -135,10 +156,10 @@ def _fits(key: SortKey, value: Any) -> bool:
     return False
 
 
-def check_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
+def check_cursor(keys: Sequence[SortKey], values: Sequence[Any], *, param: str = "after") -> None:
     """A cursor made for another list (or forged) must be 422, not a database error."""
     if not all(_fits(k, v) for k, v in zip(keys, values, strict=True)):
-        raise Invalid("after", "Not a valid cursor for this list.", location="query")
+        raise Invalid(param, "Not a valid cursor for this list.", location="query")
 
 
 @dataclass

@@ -11,9 +11,10 @@ from flask import Blueprint, Flask, Response, current_app, g, has_request_contex
 from flask import json as flask_json
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from neighbours.errors import BadRequest
+from neighbours.errors import BadRequest, InvalidFields
 from neighbours.extensions import api, db
 from neighbours.fields import MAX_ID
 
@@ -58,10 +59,76 @@ def _require_json_body() -> None:
         return
     if not request.is_json:
         raise BadRequest("The request body must be JSON (Content-Type: application/json).")
+    _refuse_truncated_stream()
     try:
-        flask_json.loads(request.get_data(cache=True))
+        body = flask_json.loads(request.get_data(cache=True))
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise BadRequest(_TOO_DEEP) from None
+    check_json_body(body)
+
+
+def _refuse_truncated_stream() -> None:
+    """A body without Content-Length (chunked) over MAX_CONTENT_LENGTH is a 413.
+
+    Werkzeug stops reading such a stream at the limit and hands over the truncated body
+    (which then reads as broken JSON, a 400): after reading, look one byte past the limit
+    on the server's own stream.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return
+    if len(request.get_data(cache=True)) < limit:
+        return
+    if request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+
+# Deeper than any body this API takes (a few levels); far below Python's recursion limit,
+# which a 2 KB body of nested arrays otherwise reaches in the parser or the schemas (a 500).
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+_NOT_TEXT = "Not valid text: it contains an unpaired surrogate (like \\ud800)."
+
+
+def _is_text(value: str) -> bool:
+    """Whether a string can be stored and sent as UTF-8: no unpaired surrogate, which
+    JSON's `\\ud800` escapes (and Python's decoder) let through."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_json_body(body: Any) -> None:
+    """Refuse, in the parse step, what no field can take: nesting deeper than
+    MAX_JSON_DEPTH (400) and strings with unpaired surrogates (422 naming the field)."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(body, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_JSON_DEPTH:
+            raise BadRequest(_TOO_DEEP)
+        if isinstance(value, str):
+            if not _is_text(value):
+                raise _invalid_text(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                if not _is_text(key):
+                    raise _invalid_text((*path, name))
+                stack.append((item, (*path, name)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, str(i))) for i, item in enumerate(value))
+
+
+def _invalid_text(path: tuple[str, ...]) -> InvalidFields:
+    """422 naming the field as marshmallow would (nested fields as nested objects)."""
+    errors: Any = [_NOT_TEXT]
+    for name in reversed(path or ("_schema",)):
+        errors = {name: errors}
+    return InvalidFields({"json": errors})
 
 
 def _finish(response: Response) -> Response:

@@ -169,6 +169,7 @@ ENDPOINTS = [
     ("post", "/neighbourhoods/{n}/members/{pending}/approve", None),
     ("post", "/neighbourhoods/{n}/members/{pending}/decline", None),
     ("patch", "/neighbourhoods/{n}/members/{member}", {"role": "host"}),
+    ("delete", "/neighbourhoods/{n}/members/{member}", None),
     ("delete", "/neighbourhoods/{n}/members/me", None),
 ]
 
@@ -524,6 +525,7 @@ def test_cursor_values_must_fit_their_columns(app):
     ):
         with pytest.raises(Invalid) as caught:
             check_cursor(keys, decode_cursor(encode_cursor(bad), 3))
-        assert caught.value.errors == {"query": {"after": ["Not a valid cursor for this list."]}}
+        assert list(caught.value.errors) == ["query"]
+        assert list(caught.value.errors["query"]) == ["after"]
     with pytest.raises(Invalid):
         decode_cursor(encode_cursor([1, 2]), 3)

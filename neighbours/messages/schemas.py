@@ -8,7 +8,7 @@ from neighbours.accounts.schemas import TrimmedSchema
 from neighbours.feed.models import ContentStatus
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.messages.models import ConversationKind
-from neighbours.pagination import PageArgs, page_schema
+from neighbours.pagination import PageArgs, cursor_field, page_schema
 
 
 class ParticipantSchema(ma.Schema):
@@ -69,7 +69,7 @@ class MessageCreateSchema(ma.Schema):
 
 
 class MessageListArgs(PageArgs):
-    before = ma.fields.String(load_default=None, metadata={"description": "older than this"})
+    before = cursor_field("older than this: a page's `prev_cursor`")
     latest = ma.fields.Boolean(load_default=False, metadata={"description": "the newest page"})
 
     @ma.validates_schema

@@ -17,7 +17,14 @@ from neighbours.messages import policies
 from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
 from neighbours.neighbourhoods.models import Membership, MembershipStatus
 from neighbours.notifications.services import notify
-from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
+from neighbours.pagination import (
+    Page,
+    SortKey,
+    check_cursor,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
 
@@ -231,7 +238,9 @@ def list_messages(
     if before is not None or latest:
         stmt = base
         if before is not None:
-            stmt = stmt.where(Message.id < decode_cursor(before, 1)[0])
+            values = decode_cursor(before, 1, param="before")
+            check_cursor([SortKey(Message.id)], values, param="before")
+            stmt = stmt.where(Message.id < values[0])
         rows = list(db.session.execute(stmt.order_by(Message.id.desc()).limit(limit + 1)).scalars())
         older = len(rows) > limit
         items = list(reversed(rows[:limit]))
