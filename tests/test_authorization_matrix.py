@@ -252,6 +252,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", f"{N}/members/<int:user_id>/approve"): moderators(200),
     ("POST", f"{N}/members/<int:user_id>/decline"): moderators(200),
     ("PATCH", f"{N}/members/<int:user_id>"): moderators(200),
+    ("DELETE", f"{N}/members/<int:user_id>"): moderators(204),
     # the only moderator can't leave (409); an outsider has no membership to end (404)
     ("DELETE", f"{N}/members/me"): _row(outsider=404, default=204, moderator=409),
     # feed: the member's post, the host's comment on it

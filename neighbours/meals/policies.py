@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, and_, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
 from neighbours.meals.models import Canteen, CanteenHost, Meal, MealStatus, Signup
 from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods.models import HOSTING_ROLES, Membership, MembershipStatus
 
 
 def is_member(user: User, neighbourhood_id: int) -> bool:
@@ -18,16 +19,49 @@ def is_member(user: User, neighbourhood_id: int) -> bool:
     )
 
 
+def current_hosts() -> Select[tuple[int, int]]:
+    """(canteen_id, user_id) of every current host: THE one definition of hosting.
+
+    A host is someone appointed to the canteen (a `CanteenHost` row) who is, right now, an
+    active member of the canteen's neighbourhood with a role that may host. Every host power
+    (policies below), the hosts listed in responses and the hosts put in meal conversations
+    come from this query, so a host who was demoted, left or was removed has no power even if
+    an appointment row were left behind. Ending a membership or the host role also deletes the
+    appointments (`meals.services.end_hosting`), so rejoining never restores them: a moderator
+    has to appoint the person again. A suspension doesn't end hosting: it is temporary, ends
+    without any event, and already stops its holder from writing.
+    """
+    return (
+        select(CanteenHost.canteen_id, CanteenHost.user_id)
+        .join(Canteen, Canteen.id == CanteenHost.canteen_id)
+        .join(
+            Membership,
+            and_(
+                Membership.neighbourhood_id == Canteen.neighbourhood_id,
+                Membership.user_id == CanteenHost.user_id,
+            ),
+        )
+        .where(
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role.in_(HOSTING_ROLES),
+        )
+    )
+
+
+def current_host_ids(canteen_id: int) -> set[int]:
+    """The ids of the canteen's current hosts (see `current_hosts`)."""
+    hosts = current_hosts().where(CanteenHost.canteen_id == canteen_id).subquery()
+    return set(db.session.execute(select(hosts.c.user_id)).scalars())
+
+
 def is_host(user: User, canteen_id: int) -> bool:
+    """Whether the caller currently hosts the canteen (site admins do everywhere)."""
     if user.is_admin:
         return True
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(CanteenHost.canteen_id == canteen_id, CanteenHost.user_id == user.id)
-            )
-        ).scalar()
+    hosting = current_hosts().where(
+        CanteenHost.canteen_id == canteen_id, CanteenHost.user_id == user.id
     )
+    return bool(db.session.execute(select(hosting.exists())).scalar())
 
 
 def visible_canteen(user: User, canteen_id: int) -> Canteen:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
@@ -35,7 +35,7 @@ from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.models import Membership, Role
 from neighbours.notifications.services import notify
 from neighbours.pagination import Page, SortKey, paginate
-from neighbours.realtime.publish import publish
+from neighbours.realtime.publish import publish, publish_membership_change
 from neighbours.realtime.rooms import meal_room, neighbourhood_room, user_room
 
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
@@ -75,14 +75,19 @@ def update_canteen(user: User, canteen_id: int, fields: dict[str, Any]) -> Cante
 
 
 def canteen_hosts(canteen_ids: list[int]) -> dict[int, list[User]]:
-    """The hosts of several canteens in one query."""
+    """The current hosts of several canteens in one query (see `policies.current_hosts`)."""
     hosts: dict[int, list[User]] = {cid: [] for cid in canteen_ids}
     if canteen_ids:
-        rows = db.session.execute(
-            select(CanteenHost.canteen_id, User)
-            .join(User, User.id == CanteenHost.user_id)
+        current = (
+            policies.current_hosts()
+            .add_columns(CanteenHost.created_at)
             .where(CanteenHost.canteen_id.in_(canteen_ids))
-            .order_by(CanteenHost.created_at, User.id)
+            .subquery()
+        )
+        rows = db.session.execute(
+            select(current.c.canteen_id, User)
+            .join(User, User.id == current.c.user_id)
+            .order_by(current.c.created_at, User.id)
         ).all()
         for canteen_id, user in rows:
             hosts[canteen_id].append(user)
@@ -112,7 +117,8 @@ def add_host(moderator: User, canteen_id: int, user_id: int) -> Canteen:
         raise NotFound("This person is not an active member of the neighbourhood.")
     if db.session.get(CanteenHost, (canteen.id, user_id)) is None:
         db.session.add(CanteenHost(canteen_id=canteen.id, user_id=user_id))
-        _set_membership_role(neighbourhood.id, user_id, Role.HOST)
+    # Always: hosting needs the role as well as the appointment (`policies.current_hosts`).
+    _set_membership_role(neighbourhood.id, user_id, Role.HOST)
     _sync_conversations_of_canteen(canteen.id)
     db.session.commit()
     return canteen
@@ -135,8 +141,37 @@ def remove_host(moderator: User, canteen_id: int, user_id: int) -> None:
     ).scalar_one()
     if not still_hosting:
         _set_membership_role(neighbourhood.id, user_id, Role.MEMBER)
-    _sync_conversations_of_canteen(canteen.id)
+    _leave_host_conversations(user_id)
     db.session.commit()
+
+
+def end_hosting(user_id: int, neighbourhood_id: int | None = None) -> None:
+    """Someone stops being a host in a neighbourhood (or everywhere): demoted to member, left,
+    removed, account deleted. In the caller's transaction.
+
+    Their appointments there are deleted, not kept inert: coming back (rejoining, being made
+    `host` again) must not silently restore them; a moderator appoints them again. They leave
+    the conversations of those canteens' meals (unless they dine there), and their sockets'
+    rooms are re-synced after commit.
+    """
+    stmt = delete(CanteenHost).where(CanteenHost.user_id == user_id)
+    if neighbourhood_id is not None:
+        stmt = stmt.where(
+            CanteenHost.canteen_id.in_(
+                select(Canteen.id).where(Canteen.neighbourhood_id == neighbourhood_id)
+            )
+        )
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+    _leave_host_conversations(user_id)
+    publish_membership_change(user_id)
+
+
+def _leave_host_conversations(user_id: int) -> None:
+    """Take someone out of the meal conversations they are in only as a former host."""
+    from neighbours.messages.services import resync_meal_conversations_of
+
+    db.session.flush()
+    resync_meal_conversations_of(user_id)
 
 
 def _sync_conversation(meal: Meal) -> None:
@@ -783,27 +818,30 @@ def _cancel(meal: Meal, signup: Signup, *, actor_id: int) -> None:
     _sync_conversation(meal)
 
 
-def withdraw_future_signups(user: User) -> int:
-    """Cancel a leaving person's signups for meals yet to start, in the caller's transaction.
+def withdraw_future_signups(
+    user: User, neighbourhood_id: int | None = None, *, actor_id: int | None = None
+) -> int:
+    """Cancel a leaving person's signups for meals yet to start, in the caller's transaction:
+    every neighbourhood (account deletion) or one (leaving, removal). Each seat goes to the
+    waitlist as a cancellation's does, under the meal's lock.
 
     Meals are locked in id order, as everywhere, so this can't deadlock with other changes.
     Returns how many signups were cancelled.
     """
-    meal_ids = (
-        db.session.execute(
-            select(Signup.meal_id)
-            .join(Meal, Meal.id == Signup.meal_id)
-            .where(
-                Signup.user_id == user.id,
-                Signup.status.in_(ACTIVE),
-                Meal.starts_at > utcnow(),
-                Meal.status == MealStatus.PUBLISHED,
-            )
-            .order_by(Signup.meal_id)
+    stmt = (
+        select(Signup.meal_id)
+        .join(Meal, Meal.id == Signup.meal_id)
+        .where(
+            Signup.user_id == user.id,
+            Signup.status.in_(ACTIVE),
+            Meal.starts_at > utcnow(),
+            Meal.status == MealStatus.PUBLISHED,
         )
-        .scalars()
-        .all()
+        .order_by(Signup.meal_id)
     )
+    if neighbourhood_id is not None:
+        stmt = stmt.where(Meal.neighbourhood_id == neighbourhood_id)
+    meal_ids = db.session.execute(stmt).scalars().all()
     cancelled = 0
     for meal_id in meal_ids:
         meal = db.session.get(Meal, meal_id)
@@ -811,7 +849,7 @@ def withdraw_future_signups(user: User) -> int:
         _lock(meal)
         signup = _active_signup(meal.id, user.id)
         if signup is not None:
-            _cancel(meal, signup, actor_id=user.id)
+            _cancel(meal, signup, actor_id=user.id if actor_id is None else actor_id)
             cancelled += 1
     return cancelled
 

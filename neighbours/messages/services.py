@@ -349,7 +349,8 @@ def sync_meal_conversation(meal: Any) -> None:
 
     Called by the meals feature after every change to a published meal's signups.
     """
-    from neighbours.meals.models import CanteenHost, Signup, SignupStatus
+    from neighbours.meals.models import Signup, SignupStatus
+    from neighbours.meals.policies import current_host_ids
 
     conversation = db.session.execute(
         select(Conversation).where(Conversation.meal_id == meal.id)
@@ -366,11 +367,7 @@ def sync_meal_conversation(meal: Any) -> None:
         )
         db.session.add(conversation)
         db.session.flush()
-    wanted = set(
-        db.session.execute(
-            select(CanteenHost.user_id).where(CanteenHost.canteen_id == meal.canteen_id)
-        ).scalars()
-    ) | set(
+    wanted = current_host_ids(meal.canteen_id) | set(
         db.session.execute(
             select(Signup.user_id).where(
                 Signup.meal_id == meal.id, Signup.status == SignupStatus.CONFIRMED
@@ -399,6 +396,38 @@ def sync_meal_conversation(meal: Any) -> None:
             participant.joined_at = now
     for user_id, participant in current.items():
         if user_id not in wanted and participant.left_at is None:
+            participant.left_at = now
+
+
+def resync_meal_conversations_of(user_id: int) -> None:
+    """Re-check each meal conversation someone takes part in, after they stopped hosting:
+    they stay only where they still host the canteen or dine (and hear no more of the rest,
+    since messages go to their participants' user rooms)."""
+    from neighbours.meals.models import CanteenHost, Meal, Signup, SignupStatus
+    from neighbours.meals.policies import current_hosts
+
+    hosted = current_hosts().where(CanteenHost.user_id == user_id).subquery()
+    rows = db.session.execute(
+        select(Participant, Meal)
+        .join(Conversation, Conversation.id == Participant.conversation_id)
+        .join(Meal, Meal.id == Conversation.meal_id)
+        .where(Participant.user_id == user_id, Participant.left_at.is_(None))
+    ).all()
+    if not rows:
+        return
+    hosting = set(db.session.execute(select(hosted.c.canteen_id)).scalars())
+    dining = set(
+        db.session.execute(
+            select(Signup.meal_id).where(
+                Signup.user_id == user_id,
+                Signup.status == SignupStatus.CONFIRMED,
+                Signup.meal_id.in_([meal.id for _, meal in rows]),
+            )
+        ).scalars()
+    )
+    now = utcnow()
+    for participant, meal in rows:
+        if meal.canteen_id not in hosting and meal.id not in dining:
             participant.left_at = now
 
 

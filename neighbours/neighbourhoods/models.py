@@ -34,6 +34,11 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+# The roles that may host a canteen: `add_host` gives members the `host` role, moderators keep
+# theirs. Hosting also needs an appointment (`meals.policies.current_hosts`).
+HOSTING_ROLES = (Role.HOST, Role.MODERATOR)
+
+
 class MembershipStatus(enum.StrEnum):
     PENDING = "pending"
     ACTIVE = "active"

@@ -100,7 +100,10 @@ def decline(neighbourhood_id: int, user_id: int) -> object:
 @blp.arguments(RoleChangeSchema)
 @blp.response(200, MembershipSchema)
 def change_role(data: dict, neighbourhood_id: int, user_id: int) -> object:
-    """Change a member's role: member, host or moderator (moderators)."""
+    """Change a member's role: member, host or moderator (moderators).
+
+    Setting `member` ends their hosting of this neighbourhood's canteens (appointments are
+    deleted, they leave those meals' conversations); `host` alone appoints no canteen."""
     return services.change_role(current_user(), neighbourhood_id, user_id, data["role"])
 
 
@@ -108,5 +111,20 @@ def change_role(data: dict, neighbourhood_id: int, user_id: int) -> object:
 @login_required
 @blp.response(204)
 def leave(neighbourhood_id: int) -> None:
-    """Leave a neighbourhood (or withdraw a pending request)."""
+    """Leave a neighbourhood (or withdraw a pending request).
+
+    My signups for its meals yet to start are cancelled (the seats go to the waitlist) and my
+    hosting there ends: rejoining doesn't restore it."""
     services.leave(current_user(), neighbourhood_id)
+
+
+@blp.route("/neighbourhoods/<int:neighbourhood_id>/members/<int:user_id>", methods=["DELETE"])
+@login_required
+@blp.response(204)
+@blp.alt_response(409, description="A moderator (change their role first), or yourself")
+def remove_member(neighbourhood_id: int, user_id: int) -> None:
+    """Remove a member or a pending request (moderators).
+
+    As when they leave: their signups for meals yet to start are cancelled (the seats go to
+    the waitlist), their hosting ends and their sockets leave the neighbourhood's rooms."""
+    services.remove_member(current_user(), neighbourhood_id, user_id)

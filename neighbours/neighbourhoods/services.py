@@ -18,6 +18,7 @@ from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
 from neighbours.neighbourhoods import policies
 from neighbours.neighbourhoods.models import (
+    HOSTING_ROLES,
     Invite,
     JoinPolicy,
     Membership,
@@ -340,6 +341,10 @@ def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role
         )
         membership.role = role
         publish_membership_change(user_id)  # the moderators' room follows the role
+        if role not in HOSTING_ROLES:
+            from neighbours.meals.services import end_hosting
+
+            end_hosting(user_id, neighbourhood.id)
     db.session.commit()
     return membership
 
@@ -362,10 +367,39 @@ def leave(user: User, neighbourhood_id: int) -> None:
         ).scalar_one()
         if others and _moderator_count(neighbourhood.id) <= 1:
             raise Conflict("You are the last moderator; appoint another before leaving.")
+    _end_membership(membership, actor_id=user.id)
+    db.session.commit()
+
+
+def remove_member(moderator: User, neighbourhood_id: int, user_id: int) -> None:
+    """A moderator removes an active member (or a pending request): as if they had left."""
+    neighbourhood = policies.get_neighbourhood(neighbourhood_id)
+    policies.require_moderator(moderator, neighbourhood)
+    membership = _target_membership(neighbourhood.id, user_id)
+    if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+        raise NotFound("This person has no membership in this neighbourhood.")
+    if membership.user_id == moderator.id:
+        raise Conflict("To leave, use DELETE /neighbourhoods/{id}/members/me.")
+    if membership.status == MembershipStatus.ACTIVE and membership.role == Role.MODERATOR:
+        raise Conflict("Change this moderator's role before removing them.")
+    from neighbours.moderation.log import record
+
+    record(moderator, neighbourhood.id, "remove_member", "user", user_id, None)
+    _end_membership(membership, actor_id=moderator.id)
+    db.session.commit()
+
+
+def _end_membership(membership: Membership, *, actor_id: int) -> None:
+    """Every end of an active membership: its future seats go to the waitlist, its hosting
+    ends, and its sockets leave the neighbourhood's rooms (after commit)."""
+    from neighbours.meals.services import end_hosting, withdraw_future_signups
+
+    if membership.status == MembershipStatus.ACTIVE:
+        withdraw_future_signups(membership.user, membership.neighbourhood_id, actor_id=actor_id)
+        end_hosting(membership.user_id, membership.neighbourhood_id)
     membership.status = MembershipStatus.LEFT
     membership.role = Role.MEMBER
-    publish_membership_change(user.id)
-    db.session.commit()
+    publish_membership_change(membership.user_id)
 
 
 def memberships_of(user: User) -> list[Membership]:
