@@ -114,3 +114,28 @@ def hosted_signup(user: User, signup_id: int) -> Signup:
         raise NotFound("No such signup.")
     hosted_meal(user, signup.meal_id)
     return signup
+
+
+def still_watchable(user_id: int, meal_ids: list[int]) -> set[int]:
+    """Of the meals a socket watches, those its user may still see, for the room sync.
+
+    Membership of the meal's neighbourhood is the caller's check; here, drafts need a
+    current host of their canteen (or a site admin), as in `visible_meal`.
+    """
+    if not meal_ids:
+        return set()
+    user = db.session.get(User, user_id)
+    if user is None:
+        return set()
+    if user.is_admin:
+        return set(meal_ids)
+    hosted = current_hosts().where(CanteenHost.user_id == user_id).subquery()
+    return set(
+        db.session.execute(
+            select(Meal.id).where(
+                Meal.id.in_(meal_ids),
+                (Meal.status != MealStatus.DRAFT)
+                | Meal.canteen_id.in_(select(hosted.c.canteen_id)),
+            )
+        ).scalars()
+    )

@@ -142,6 +142,7 @@ def remove_host(moderator: User, canteen_id: int, user_id: int) -> None:
     if not still_hosting:
         _set_membership_role(neighbourhood.id, user_id, Role.MEMBER)
     _leave_host_conversations(user_id)
+    publish_membership_change(user_id)  # their sockets stop watching its drafts
     db.session.commit()
 
 

@@ -45,13 +45,17 @@ def _live_rooms(user_id: int) -> dict[str, int | None]:
 
 
 def _sync(live: LiveSocket) -> None:
+    from neighbours.meals.policies import still_watchable
+
     server = state().server
     wanted = _live_rooms(live.user_id)
     current = set(server.rooms(live.sid, namespace=NAMESPACE) or [])
     current.discard(live.sid)
     active_neighbourhoods = {n for n in wanted.values() if n is not None}
+    # A draft stays watched only by its current hosts (a demoted host stops hearing it).
+    visible = still_watchable(live.user_id, list(live.watching))
     for meal_id, neighbourhood_id in list(live.watching.items()):
-        if neighbourhood_id in active_neighbourhoods:
+        if neighbourhood_id in active_neighbourhoods and meal_id in visible:
             wanted[meal_room(meal_id)] = neighbourhood_id
         else:
             live.watching.pop(meal_id, None)

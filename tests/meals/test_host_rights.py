@@ -14,7 +14,12 @@ import pytest
 
 from neighbours.database import utcnow
 from tests.helpers import assert_error
-from tests.meals.api import API, iso, signed_up
+from tests.meals.api import (  # noqa: F401  (a fixture)
+    API,
+    iso,
+    requests_end_like_production,
+    signed_up,
+)
 
 PATHS = ["removed_as_host", "demoted_to_member", "left", "left_and_rejoined", "removed"]
 
@@ -295,3 +300,36 @@ def test_an_appointment_without_a_hosting_membership_grants_nothing(client, auth
     r = client.get(f"{API}/meals/{meal.id}/signups", headers=person.headers)
     assert_error(r, 403 if state == "member" else 404)
     assert person.id not in listed_hosts(client, canteen)
+
+
+@pytest.mark.usefixtures("requests_end_like_production")
+@pytest.mark.parametrize("path", ["removed_as_host", "demoted_to_member"])
+def test_a_former_host_watching_a_draft_stops_hearing_it(client, dinner, sockets, path):
+    """The room sync that follows the end of hosting re-checks watched meals: a draft is for
+    current hosts only."""
+    canteen, draft, co_host = dinner["canteen"], dinner["draft"], dinner["co_host"]
+    socket = sockets.connect(canteen.host)
+    ack = socket.emit("meal:watch", {"meal_id": draft.id}, callback=True)
+    assert ack["ok"] is True, ack
+
+    def draft_updates() -> list[dict]:
+        return [
+            e["args"][0]
+            for e in socket.get_received()
+            if e["name"] == "meal:availability" and e["args"][0]["meal_id"] == draft.id
+        ]
+
+    def resize(capacity: int) -> None:
+        r = client.patch(
+            f"{API}/meals/{draft.id}",
+            json={"pools": [{"key": "table", "capacity": capacity}]},
+            headers=co_host.headers,
+        )
+        assert r.status_code == 200, r.get_json()
+
+    resize(12)
+    assert draft_updates(), "the control: a host watching a draft hears it"
+    stop_hosting(client, canteen, path)
+    socket.get_received()
+    resize(14)
+    assert draft_updates() == []
