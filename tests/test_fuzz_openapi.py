@@ -28,6 +28,8 @@ CHECKS = [
     schemathesis.checks.status_code_conformance,
     schemathesis.checks.content_type_conformance,
     schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.positive_data_acceptance,
+    schemathesis.checks.negative_data_rejection,
 ]
 
 
@@ -95,7 +97,42 @@ def _document() -> dict[str, Any]:
 
 # The coverage phase (every boundary of every field, hundreds of explicit cases per
 # operation) is left to a manual `schemathesis run`; CI keeps a bounded random sample.
-CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+#
+# Beyond "no 5xx" and agreeing with the documented responses, data valid by the document must
+# be accepted (`positive_data_acceptance`: not 400/422) and data invalid by it refused
+# (`negative_data_rejection`); hypothesis generates both (positive and negative modes, the
+# default). Some rules can't be said in JSON Schema; these operations may answer a valid
+# request 422, for the reason given. Any other operation must agree with its document.
+SEMANTIC_422 = {
+    ("POST", "/api/v1/auth/register"): "zxcvbn refuses easily guessed passwords",
+    ("POST", "/api/v1/me/password"): "the current password must be the account's",
+    ("DELETE", "/api/v1/me"): "the password must be the account's",
+    ("POST", "/api/v1/users/{user_id}/block"): "no one blocks themselves",
+    ("POST", "/api/v1/conversations"): "the participants must be other people",
+    ("POST", "/api/v1/canteens/{canteen_id}/meals"): "a meal starts in the future",
+    # Cursors are opaque: only the server's own next_cursor is valid.
+    ("GET", "/api/v1/me/blocks"): "after: an opaque cursor",
+    ("GET", "/api/v1/conversations"): "after: an opaque cursor",
+    ("GET", "/api/v1/notifications"): "after: an opaque cursor",
+    # Rules the document does not state yet (to do: say them in the schema, then drop these).
+    ("GET", "/api/v1/neighbourhoods"): "near: `lat,lon` in range; after: an opaque cursor",
+    ("PATCH", "/api/v1/me"): "avatar_url: an https URL on a public host",
+    ("POST", "/api/v1/notifications/read"): "`ids` or `all: true`",
+}
+_POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429"]
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {"coverage": {"enabled": False}},
+        "operations": [
+            {
+                "include-method": method,
+                "include-path": path,
+                "checks": {"positive_data_acceptance": {"expected-statuses": [*_POSITIVE, "422"]}},
+            }
+            for method, path in SEMANTIC_422
+        ],
+    }
+)
 schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 
 

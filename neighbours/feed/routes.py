@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
 from neighbours.feed import services
+from neighbours.feed.models import ReactionKind
 from neighbours.feed.schemas import (
     CommentCreateSchema,
     CommentPageSchema,
@@ -116,7 +117,16 @@ def delete_comment(comment_id: int) -> None:
     services.delete_comment(current_user(), comment_id)
 
 
-@blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["PUT"])
+# The document names the kinds a reaction can be, as the route accepts them.
+_REACTION_KIND = {
+    "in": "path",
+    "name": "kind",
+    "required": True,
+    "schema": {"type": "string", "enum": [kind.value for kind in ReactionKind]},
+}
+
+
+@blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["PUT"], parameters=[_REACTION_KIND])
 @login_required
 @blp.response(200, PostSchema)
 def add_reaction(post_id: int, kind: str) -> object:
@@ -124,7 +134,7 @@ def add_reaction(post_id: int, kind: str) -> object:
     return services.set_reaction(current_user(), post_id, kind, True)
 
 
-@blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["DELETE"])
+@blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["DELETE"], parameters=[_REACTION_KIND])
 @login_required
 @blp.response(200, PostSchema)
 def remove_reaction(post_id: int, kind: str) -> object:
