@@ -50,8 +50,19 @@ class Forbidden(AppError):
     code = 403
 
 
+# One message for every object a caller may not see, whether it is missing, in another
+# neighbourhood, held, removed, or under a parent they may not see: telling these apart would
+# tell an outsider what exists.
+NOT_FOUND_MESSAGE = "Not found, or not visible to you."
+
+
 class NotFound(AppError):
+    """404. Without a message, the one message for anything missing or invisible."""
+
     code = 404
+
+    def __init__(self, message: str = NOT_FOUND_MESSAGE, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
 
 
 class Conflict(AppError):
@@ -115,6 +126,9 @@ def _http_exception(error: HTTPException) -> Response:
         if name.lower() != "content-type":
             headers.setdefault(name, value)
     message = data.get("message") or error.description
+    if code == 404:
+        # Routing 404s (no such URL, an id beyond the database's range) read like any other.
+        message = data.get("message") or NOT_FOUND_MESSAGE
     if code == 429 and not data.get("message"):
         message = f"Too many requests: limit of {error.description}."
     return error_response(code, message, errors, headers)

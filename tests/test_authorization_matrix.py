@@ -13,6 +13,7 @@ shows opens on its own, and what is 404 on its own is not listed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -698,3 +699,74 @@ def test_lists_and_objects_agree(
     elif name == "moderation log":
         listed = _listed(client, world, role, f"{a}/moderation/log")
         assert (listed is not None) == (role == "moderator")
+
+
+# --- what is invisible looks missing ---------------------------------------------------------
+
+MISSING_ID = 2**31 - 1  # a valid id that no row has
+
+
+def _missing_path(rule: str) -> str:
+    """The rule with every id parameter pointing at nothing."""
+    path = rule
+    for converter in ("<int:",):
+        while converter in path:
+            start = path.index(converter)
+            path = path[:start] + str(MISSING_ID) + path[path.index(">", start) + 1 :]
+    return path.replace("<kind>", "like")
+
+
+INVISIBLE = [
+    pytest.param(method, rule, role, id=f"{method} {rule} as {role}")
+    for (method, rule), expected in MATRIX.items()
+    for role in ("outsider", "member", "suspended")
+    if "<int:" in rule and expected[role] == 404
+]
+
+
+@pytest.mark.parametrize(("method", "rule", "role"), INVISIBLE)
+def test_an_invisible_object_answers_like_a_missing_one(
+    worlds: Worlds, matrix_client: FlaskClient, method: str, rule: str, role: str
+) -> None:
+    """Whatever a caller may not see (another neighbourhood's, held, under a parent they can't
+    see) gets the very body a missing id gets: a 404 that differs would say what exists."""
+    world = worlds.fresh(will_write=method != "GET")
+    headers = world.headers(role)
+    body = body_for(world, method, rule, role)
+    invisible = matrix_client.open(
+        path_for(world, method, rule), method=method, json=body, headers=headers
+    )
+    missing = matrix_client.open(_missing_path(rule), method=method, json=body, headers=headers)
+    assert invisible.status_code == 404, invisible.get_data(as_text=True)
+    assert missing.status_code == 404, missing.get_data(as_text=True)
+    assert invisible.get_json() == missing.get_json()
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/posts/{hidden_post_id}", "member"),
+        ("/posts/{hidden_post_id}/comments", "member"),
+        ("/comments/{hidden_comment_id}", "member"),
+        ("/conversations/{other_conversation_id}", "member"),
+        ("/conversations/{other_conversation_id}/messages", "member"),
+        ("/meals/{draft_meal_id}", "member"),
+        ("/posts/{post_id}", "outsider"),
+        ("/comments/{comment_id}", "outsider"),
+    ],
+)
+def test_hidden_content_answers_like_missing_content(
+    worlds: Worlds, matrix_client: FlaskClient, path: str, role: str
+) -> None:
+    """Inside one's own neighbourhood too: a held post, a hidden comment, someone else's
+    conversation and a draft meal answer as if they did not exist."""
+    world = worlds.fresh(will_write=False)
+    method = "PATCH" if path.startswith("/comments") else "GET"
+    body = {"body": "Edited"} if method == "PATCH" else None
+    headers = world.headers(role)
+    real = API + path.format(**vars(world))
+    fake = API + re.sub(r"\{\w+\}", str(MISSING_ID), path)
+    invisible = matrix_client.open(real, method=method, json=body, headers=headers)
+    missing = matrix_client.open(fake, method=method, json=body, headers=headers)
+    assert invisible.status_code == missing.status_code == 404, invisible.get_data(as_text=True)
+    assert invisible.get_json() == missing.get_json()

@@ -126,7 +126,7 @@ def revoke_session(user: User, session_id: int) -> None:
     """End one of my sessions: its token stops working and its sockets are cut."""
     token = db.session.get(AccessToken, session_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise NotFound("No such session.")
+        raise NotFound()
     logout(token)
 
 
@@ -395,7 +395,7 @@ def visible_user(viewer: User, user_id: int) -> User:
         or user.is_deleted
         or not (viewer.is_admin or neighbourhood_policies.share_a_neighbourhood(viewer.id, user_id))
     ):
-        raise NotFound("No such user.")
+        raise NotFound()
     return user
 
 

@@ -47,17 +47,17 @@ def visible_post(user: User, post_id: int) -> Post:
         or not _is_reader(user, post.neighbourhood_id)
         or not _can_see(user, post.neighbourhood_id, post.author_id, post.status)
     ):
-        raise NotFound("No such post.")
+        raise NotFound()
     return post
 
 
 def visible_comment(user: User, comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound()
     post = visible_post(user, comment.post_id)
     if not _can_see(user, post.neighbourhood_id, comment.author_id, comment.status):
-        raise NotFound("No such comment.")
+        raise NotFound()
     return comment
 
 

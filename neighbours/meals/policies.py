@@ -68,7 +68,7 @@ def visible_canteen(user: User, canteen_id: int) -> Canteen:
     """A canteen is visible to active members of its neighbourhood; 404 to everyone else."""
     canteen = db.session.get(Canteen, canteen_id)
     if canteen is None or not is_member(user, canteen.neighbourhood_id):
-        raise NotFound("No such canteen.")
+        raise NotFound()
     return canteen
 
 
@@ -90,9 +90,9 @@ def visible_meal(user: User, meal_id: int) -> Meal:
     """Members see published, cancelled and past meals; drafts only the canteen's hosts."""
     meal = db.session.get(Meal, meal_id)
     if meal is None or not is_member(user, meal.neighbourhood_id):
-        raise NotFound("No such meal.")
+        raise NotFound()
     if meal.status == MealStatus.DRAFT and not is_host(user, meal.canteen_id):
-        raise NotFound("No such meal.")
+        raise NotFound()
     return meal
 
 
@@ -111,7 +111,7 @@ def require_can_sign_up(user: User, meal: Meal) -> None:
 def hosted_signup(user: User, signup_id: int) -> Signup:
     signup = db.session.get(Signup, signup_id)
     if signup is None:
-        raise NotFound("No such signup.")
+        raise NotFound()
     hosted_meal(user, signup.meal_id)
     return signup
 

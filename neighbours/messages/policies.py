@@ -23,7 +23,7 @@ def participation(user: User, conversation_id: int) -> tuple[Conversation, Parti
         )
     ).first()
     if row is None:
-        raise NotFound("No such conversation.")
+        raise NotFound()
     return row[0], row[1]
 
 

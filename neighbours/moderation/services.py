@@ -117,7 +117,7 @@ def resolve_target(user: User, target_type: TargetType, target_id: int) -> Targe
 
         message = db.session.get(Message, target_id)
         if message is None:
-            raise NotFound("No such message.")
+            raise NotFound()
         conversation, _ = participation(user, message.conversation_id)
         return Target(
             target_type,
@@ -146,7 +146,7 @@ def resolve_target(user: User, target_type: TargetType, target_id: int) -> Targe
             )
         ).scalar_one_or_none()
         if shared is None:
-            raise NotFound("No such user.")
+            raise NotFound()
         return Target(
             target_type,
             person.id,
@@ -411,13 +411,13 @@ def held_word(neighbourhood_id: int, *texts: str) -> str | None:
 def _moderated_item(moderator: User, item_id: int) -> ModerationItem:
     item = db.session.get(ModerationItem, item_id)
     if item is None:
-        raise NotFound("No such queue item.")
+        raise NotFound()
     neighbourhood = neighbourhood_policies.get_neighbourhood(item.neighbourhood_id)
     if (
         not moderator.is_admin
         and neighbourhood_policies.active_membership(moderator, neighbourhood.id) is None
     ):
-        raise NotFound("No such queue item.")
+        raise NotFound()
     neighbourhood_policies.require_moderator(moderator, neighbourhood)
     return item
 

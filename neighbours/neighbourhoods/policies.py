@@ -32,7 +32,7 @@ def get_neighbourhood(neighbourhood_id: int) -> Neighbourhood:
     """Neighbourhoods are public for discovery: any signed-in user may see one that exists."""
     neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
     if neighbourhood is None:
-        raise NotFound("No such neighbourhood.")
+        raise NotFound()
     return neighbourhood
 
 

@@ -356,7 +356,7 @@ def leave(user: User, neighbourhood_id: int) -> None:
         MembershipStatus.ACTIVE,
         MembershipStatus.PENDING,
     ):
-        raise NotFound("You are not a member of this neighbourhood.")
+        raise NotFound()
     if membership.status == MembershipStatus.ACTIVE and membership.role == Role.MODERATOR:
         others = db.session.execute(
             select(func.count()).where(
