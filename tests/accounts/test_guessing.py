@@ -34,9 +34,7 @@ def test_a_strangers_failures_do_not_lock_the_owner_out(make_app, auth, cheap_ar
     assert _login(client, ana.email, TEST_PASSWORD, ip="198.51.100.7").status_code == 200
 
 
-def test_the_per_account_ceiling_stops_guessing_spread_over_addresses(
-    make_app, auth, cheap_argon2
-):
+def test_the_per_account_ceiling_stops_guessing_spread_over_addresses(make_app, auth, cheap_argon2):
     ana = cheap_argon2(auth.user())
     client = make_app(
         LIMITS_ENABLED=True,
