@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 
 from neighbours.accounts.schemas import TrimmedSchema
@@ -56,15 +58,23 @@ class NeighbourhoodDetailSchema(NeighbourhoodSchema):
 NeighbourhoodPageSchema = page_schema(NeighbourhoodListItemSchema, "NeighbourhoodPage")
 
 
+# `lat,lon` in decimal degrees, each within its range: the document states this very pattern,
+# so what it calls valid is exactly what the server accepts.
+NEAR_PATTERN = (
+    r"^-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),"
+    r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$"
+)
+_NEAR = re.compile(NEAR_PATTERN)
+
+
 def _parse_near(value: str) -> tuple[float, float]:
-    try:
-        lat_text, lon_text = value.split(",")
-        lat, lon = float(lat_text), float(lon_text)
-    except ValueError:
-        raise ma.ValidationError("Expected `lat,lon`, e.g. 45.77,4.83.") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ma.ValidationError("Latitude must be within -90..90 and longitude -180..180.")
-    return lat, lon
+    if not _NEAR.match(value):
+        raise ma.ValidationError(
+            "Expected `lat,lon` in decimal degrees, latitude within -90..90 and longitude "
+            "within -180..180, e.g. 45.77,4.83."
+        )
+    lat_text, lon_text = value.split(",")
+    return float(lat_text), float(lon_text)
 
 
 class NearField(ma.fields.Field):
@@ -75,7 +85,14 @@ class NearField(ma.fields.Field):
 
 
 class NeighbourhoodListArgs(PageArgs):
-    near = NearField(load_default=None, metadata={"description": "`lat,lon`: nearest first"})
+    near = NearField(
+        load_default=None,
+        metadata={
+            "type": "string",
+            "pattern": NEAR_PATTERN,
+            "description": "`lat,lon` in decimal degrees (e.g. 45.77,4.83): nearest first",
+        },
+    )
     within_m = ma.fields.Integer(
         load_default=50_000,
         validate=ma.validate.Range(min=100, max=500_000),

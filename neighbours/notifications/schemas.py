@@ -22,11 +22,14 @@ class NotificationListArgs(PageArgs):
 
 
 class MarkReadSchema(ma.Schema):
+    """Give `ids` (1 to 500 of your notifications) or `all: true`; one of the two is needed."""
+
     ids = ma.fields.List(
         row_id(),
         validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "these notifications; needed unless `all` is true"},
     )
-    all = ma.fields.Boolean()
+    all = ma.fields.Boolean(metadata={"description": "true: all of them; needed without `ids`"})
 
     @ma.validates_schema
     def _one_of(self, data: dict, **_kwargs: object) -> None:
