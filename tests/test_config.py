@@ -147,7 +147,7 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     monkeypatch.setenv("SOCKETIO_ASYNC_MODE", "gevent")
     conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
     assert conf["bind"] == "0.0.0.0:8123"
-    assert conf["worker_class"] == "gevent"
+    assert conf["worker_class"] == "config.gunicorn_worker.JsonErrorGeventWorker"
     assert conf["workers"] == 1
 
 

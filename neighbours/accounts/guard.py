@@ -36,6 +36,7 @@ class WrongPassword(Invalid):
 
 
 Budget = tuple[str, str]  # (config name of the limit, key)
+Taken = list[tuple[RateLimitItem, str]]
 
 
 def login_budgets(email: str) -> list[Budget]:
@@ -61,6 +62,42 @@ def _refuse(strategy: object, item: RateLimitItem, key: str) -> TooManyRequests:
     )
 
 
+_fallback: object | None = None
+
+
+def _memory_strategy() -> object:
+    """A process-local fixed window, for while the shared storage is down: still limiting, as
+    Flask-Limiter's own in-memory fallback does for the other limits."""
+    global _fallback
+    if _fallback is None:
+        from limits.storage import MemoryStorage
+        from limits.strategies import FixedWindowRateLimiter
+
+        _fallback = FixedWindowRateLimiter(MemoryStorage())
+    return _fallback
+
+
+def _take(
+    strategy: object, items: list[tuple[RateLimitItem, str]]
+) -> list[tuple[RateLimitItem, str]]:
+    """Take one attempt from every budget, or raise 429 having taken none."""
+    taken: Taken = []
+    try:
+        # Look before taking, so that a refused attempt spends none of the later (looser)
+        # budgets: a stranger stopped per address doesn't use up the account's ceiling.
+        for item, key in items:
+            if not strategy.test(item, key):  # type: ignore[attr-defined]
+                raise _refuse(strategy, item, key)
+        for item, key in items:
+            taken.append((item, key))
+            if not strategy.hit(item, key):  # type: ignore[attr-defined]
+                raise _refuse(strategy, item, key)
+    except BaseException:
+        _give_back(strategy, taken)
+        raise
+    return taken
+
+
 @contextmanager
 def guarded(budgets: list[Budget], failures: tuple[type[Exception], ...]) -> Iterator[None]:
     """Run a password check under the budgets: 429 with Retry-After once one is spent.
@@ -74,24 +111,14 @@ def guarded(budgets: list[Budget], failures: tuple[type[Exception], ...]) -> Ite
 
     strategy = limiter.limiter
     items = [(parse(current_app.config[name]), key) for name, key in budgets]
-    taken: list[tuple[RateLimitItem, str]] = []
     try:
-        # Look before taking, so that a refused attempt spends none of the later (looser)
-        # budgets: a stranger stopped per address doesn't use up the account's ceiling.
-        for item, key in items:
-            if not strategy.test(item, key):
-                raise _refuse(strategy, item, key)
-        for item, key in items:
-            taken.append((item, key))
-            if not strategy.hit(item, key):
-                raise _refuse(strategy, item, key)
+        taken = _take(strategy, items)
     except TooManyRequests:
-        _give_back(strategy, taken)
         raise
-    except Exception:  # storage down: like RATELIMIT_SWALLOW_ERRORS, don't lock everyone out
-        log.warning("password guessing limits unavailable", exc_info=True)
-        yield
-        return
+    except Exception:  # storage down: count in this process's memory until it is back
+        log.warning("password guessing limits: shared storage down, counting in memory")
+        strategy = _memory_strategy()
+        taken = _take(strategy, items)
     try:
         yield
     except failures:
