@@ -18,6 +18,8 @@ from neighbours.errors import BadRequest, InvalidFields
 from neighbours.extensions import api, db
 from neighbours.fields import MAX_ID
 
+log = logging.getLogger(__name__)
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -55,7 +57,7 @@ def _require_json_body() -> None:
         return
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
-    if not request.get_data(cache=True):
+    if not _read_body():
         return
     if not request.is_json:
         raise BadRequest("The request body must be JSON (Content-Type: application/json).")
@@ -67,6 +69,21 @@ def _require_json_body() -> None:
     except RecursionError:
         raise BadRequest(_TOO_DEEP) from None
     check_json_body(body)
+
+
+_UNREADABLE = "The request body could not be read (malformed chunked encoding)."
+
+
+def _read_body() -> bytes:
+    """The whole body, read once and cached; a stream the server can't decode (a chunk size
+    that is not hexadecimal, a missing terminator) is a 400, not a 500."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise
+    except Exception as exc:  # gunicorn's InvalidChunkSize, NoMoreData, ...: all IOError-like
+        log.info("unreadable request body: %r", exc)
+        raise BadRequest(_UNREADABLE) from None
 
 
 def _refuse_truncated_stream() -> None:
@@ -81,7 +98,11 @@ def _refuse_truncated_stream() -> None:
         return
     if len(request.get_data(cache=True)) < limit:
         return
-    if request.environ["wsgi.input"].read(1):
+    try:
+        more = request.environ["wsgi.input"].read(1)
+    except Exception:  # the rest of the stream is malformed: it was too long in any case
+        more = b"?"
+    if more:
         raise RequestEntityTooLarge()
 
 

@@ -133,3 +133,18 @@ def test_a_body_over_the_limit_with_content_length_is_413(server: servers.Server
         b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
     ) + body
     assert_json_error(exchange(server, raw), 413)
+
+
+@pytest.mark.parametrize(
+    ("label", "chunks"),
+    [
+        ("a chunk size that is not hexadecimal", b"zz\r\nabc\r\n0\r\n\r\n"),
+        ("a chunk without its terminator", b"3\r\nabcXY0\r\n\r\n"),
+    ],
+)
+def test_a_malformed_chunked_body_is_400(server: servers.Server, label: str, chunks: bytes) -> None:
+    raw = (
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    ) + chunks
+    assert_json_error(exchange(server, raw), 400)
