@@ -21,3 +21,8 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which
+# several processes on one host (as in production here: one worker per process) would share.
+# Off unless GUNICORN_CONTROL_SOCKET names a path of this process's own.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "gunicorn.ctl")
+control_socket_disable = "GUNICORN_CONTROL_SOCKET" not in os.environ
