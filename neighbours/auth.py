@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from neighbours.database import utcnow
 from neighbours.errors import Unauthorized
 from neighbours.extensions import db
+from neighbours.web import require_declared_body
 
 if TYPE_CHECKING:
     from neighbours.accounts.models import AccessToken, User
@@ -134,6 +135,7 @@ def login_required(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         current_user()
+        require_declared_body()
         return func(*args, **kwargs)
 
     apidoc = dict(getattr(func, "_apidoc", {}))

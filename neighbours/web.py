@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+import redis
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
 from flask import json as flask_json
 from sqlalchemy import text
@@ -55,9 +56,11 @@ def _require_json_body() -> None:
     """A body that is not JSON is a 400, before any handler sees it."""
     if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
         return
-    if not request.content_length and not request.headers.get("Transfer-Encoding"):
-        return
-    if not _read_body():
+    if (not request.content_length and not request.headers.get("Transfer-Encoding")) or (
+        not _read_body()
+    ):
+        if not _needs_token():  # else `login_required` checks, once the caller is known
+            require_declared_body()
         return
     if not request.is_json:
         raise BadRequest("The request body must be JSON (Content-Type: application/json).")
@@ -69,6 +72,28 @@ def _require_json_body() -> None:
     except RecursionError:
         raise BadRequest(_TOO_DEEP) from None
     check_json_body(body)
+
+
+def _apidoc() -> dict[str, Any]:
+    """What flask-smorest keeps on the view of this request: its OpenAPI operation."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "_apidoc", None) or {}
+
+
+def _needs_token() -> bool:
+    return bool(_apidoc().get("manual_doc", {}).get("security"))
+
+
+def require_declared_body() -> None:
+    """A request without a body to an operation whose document says its JSON body is
+    required is a 400, as the document promises (webargs alone would read it as `{}`)."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if (request.content_length or request.headers.get("Transfer-Encoding")) and _read_body():
+        return
+    parameters = _apidoc().get("arguments", {}).get("parameters", [])
+    if any(p.get("in") == "json" and p.get("required") for p in parameters):
+        raise BadRequest("A JSON body is required.")
 
 
 _UNREADABLE = "The request body could not be read (malformed chunked encoding)."
@@ -218,8 +243,6 @@ def readyz() -> tuple[dict[str, object], int]:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
-        import redis
-
         try:
             redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1).ping()
             checks["redis"] = "ok"

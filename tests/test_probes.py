@@ -268,6 +268,33 @@ def test_every_write_refuses_deeply_nested_json(probe: Probe) -> None:
     assert not failures, "\n".join(failures)
 
 
+# --- a required body -------------------------------------------------------------------
+
+
+def test_every_operation_whose_body_is_required_refuses_none(probe: Probe) -> None:
+    """The document says `requestBody.required`; a request without one is a 400 (or a 422
+    naming a missing field; webargs alone read it as `{}`, and a PATCH without a body answered
+    200)."""
+    failures, probed = [], 0
+    for method, path, operation in operations():
+        if not (operation.get("requestBody") or {}).get("required"):
+            continue
+        probed += 1
+        response = probe.send(method, probe.url(path, operation))
+        problem = _problem(response)
+        if problem is None and response.status_code not in (400, 422):
+            problem = f"answered {response.status_code}: {response.get_json()}"
+        if problem:
+            failures.append(f"{method.upper()} {path} without a body: {problem}")
+    assert probed > 20, probed
+    assert not failures, "\n".join(failures)
+
+
+def test_no_body_and_no_token_is_still_401(client: Any) -> None:
+    response = client.patch("/api/v1/me")
+    assert response.status_code == 401, response.get_json()
+
+
 # --- regressions: the 500s the outside probe found --------------------------------------
 
 

@@ -144,7 +144,7 @@ def cancel_meal(data: dict, meal_id: int) -> object:
 
 @blp.route("/meals/<int:meal_id>/signups", methods=["POST"])
 @login_required
-@blp.arguments(SignupCreateSchema)
+@blp.arguments(SignupCreateSchema, required=False)
 @blp.response(201, SignupSchema)
 @blp.alt_response(409, description="Already signed up, signups closed, or meal not open")
 def sign_up(data: dict, meal_id: int) -> object:

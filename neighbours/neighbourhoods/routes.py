@@ -53,7 +53,7 @@ def get_neighbourhood(neighbourhood_id: int) -> object:
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/join", methods=["POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["RATELIMIT_JOIN"])
-@blp.arguments(JoinSchema)
+@blp.arguments(JoinSchema, required=False)
 @blp.response(201, MembershipSchema)
 @blp.alt_response(409, description="Already a member or pending, or declined")
 def join(data: dict, neighbourhood_id: int) -> object:
