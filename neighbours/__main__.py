@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 
+from neighbours import create_app
+from neighbours.extensions import socketio
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the neighbours development server.")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args()
-
-    from neighbours import create_app
-    from neighbours.extensions import socketio
 
     app = create_app()
     print(f"neighbours: serving on http://{args.host}:{args.port} (API docs: /api/docs)")

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,13 +18,11 @@ from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from neighbours.accounts.models import AccessToken, User
 from neighbours.database import utcnow
 from neighbours.errors import Unauthorized
 from neighbours.extensions import db
 from neighbours.web import require_declared_body
-
-if TYPE_CHECKING:
-    from neighbours.accounts.models import AccessToken, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,8 +54,6 @@ def issue_token(
     user: User, *, user_agent: str | None = None, ip: str | None = None
 ) -> tuple[str, AccessToken]:
     """Create a session token for a user; the caller commits. Returns (plaintext, row)."""
-    from neighbours.accounts.models import AccessToken
-
     plaintext = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"])
     row = AccessToken(
@@ -73,8 +69,6 @@ def issue_token(
 
 def resolve_token(token: str | None) -> AccessToken | None:
     """The live token row for a plaintext token, or None if unknown, expired or revoked."""
-    from neighbours.accounts.models import AccessToken, User
-
     if not token:
         return None
     # The user comes in the same query: every authenticated request needs it.
@@ -116,6 +110,12 @@ def current_token() -> AccessToken | None:
 def current_user_or_none() -> User | None:
     token = current_token()
     return token.user if token is not None else None
+
+
+def current_user_id() -> int | None:
+    """The caller's user id, or None (no token, or a token that doesn't work)."""
+    token = current_token()
+    return token.user_id if token is not None else None
 
 
 def current_user() -> User:

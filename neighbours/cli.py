@@ -6,8 +6,17 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from neighbours import seeds
+from neighbours.accounts.models import User
 from neighbours.auth import hash_password
 from neighbours.extensions import db
+from neighbours.neighbourhoods.models import (
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Neighbourhood,
+    Role,
+)
 
 DEMO_PASSWORD = "croix-rousse-canteen-2026"
 
@@ -23,15 +32,6 @@ DEMO_PEOPLE = [
 
 def seed_demo() -> list[tuple[str, str]]:
     """Create the demo neighbourhood in Lyon with its people; safe to run twice."""
-    from neighbours.accounts.models import User
-    from neighbours.neighbourhoods.models import (
-        JoinPolicy,
-        Membership,
-        MembershipStatus,
-        Neighbourhood,
-        Role,
-    )
-
     neighbourhood = db.session.execute(
         select(Neighbourhood).where(Neighbourhood.name == "Croix-Rousse")
     ).scalar_one_or_none()
@@ -81,8 +81,6 @@ def seed_demo() -> list[tuple[str, str]]:
             )
         logins.append((email, role))
     db.session.flush()
-    from neighbours import seeds
-
     seeds.extend_demo(neighbourhood)
     db.session.commit()
     return logins
@@ -104,8 +102,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def create_admin(email: str) -> None:
         """Make an existing account a site admin (moderates every neighbourhood)."""
-        from neighbours.accounts.models import User
-
         user = db.session.execute(
             select(User).where(User.email == email.strip().lower())
         ).scalar_one_or_none()

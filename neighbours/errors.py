@@ -13,6 +13,8 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from neighbours.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -139,8 +141,6 @@ def _app_error(error: AppError) -> Response:
 
 
 def _integrity_error(error: IntegrityError) -> Response:
-    from neighbours.extensions import db
-
     db.session.rollback()
     log.info("integrity error turned into 409: %s", error.orig)
     return error_response(409, "This conflicts with the current state of the resource.")
@@ -152,16 +152,12 @@ def _out_of_range(error: Exception) -> Response:
     Schemas bound what they can (`fields.row_id`); this is the net for what slips through:
     PostgreSQL's DataError, SQLite's OverflowError.
     """
-    from neighbours.extensions import db
-
     db.session.rollback()
     log.info("out-of-range value turned into 422: %s", error)
     return error_response(422, "A value is out of the range the server can store.")
 
 
 def _operational_error(error: OperationalError) -> Response:
-    from neighbours.extensions import db
-
     db.session.rollback()
     log.exception("database unavailable")
     return error_response(503, "The database is unavailable; try again shortly.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
@@ -16,7 +17,6 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, se
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from neighbours.auth import current_user_or_none
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
@@ -24,6 +24,7 @@ from neighbours.extensions import db
 HEADER = "Idempotency-Key"
 # Responses that carry a secret (a fresh bearer token) are never stored for replay: tokens
 # live in the database only as hashes. Logging in twice is harmless anyway.
+_CALLER = "neighbours.idempotency.caller"
 _NEVER_STORED = frozenset({"/api/v1/auth/login"})
 
 
@@ -72,11 +73,11 @@ def _claim() -> Response | None:
         return None
     if len(key) > 255:
         raise Invalid(HEADER, "At most 255 characters.", location="headers")
-    user = current_user_or_none()
-    if user is None and request.headers.get("Authorization"):
+    user_id = _caller_id()
+    if user_id is None and request.headers.get("Authorization"):
         return None  # a bad token: let the handler answer 401
-    if user is not None:
-        scope = f"user:{user.id}"
+    if user_id is not None:
+        scope = f"user:{user_id}"
     else:
         client = hashlib.sha256((request.remote_addr or "-").encode()).hexdigest()[:32]
         scope = f"anon:{client}"
@@ -93,7 +94,7 @@ def _claim() -> Response | None:
         row = IdempotencyKey(
             scope=scope,
             key=key,
-            user_id=user.id if user else None,
+            user_id=user_id,
             method=request.method,
             path=request.path,
             request_hash=fingerprint,
@@ -134,6 +135,17 @@ def _record(response: Response) -> Response:
         db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
     db.session.commit()
     return response
+
+
+def set_caller(app: Flask, caller: Callable[[], int | None]) -> None:
+    """The seam accounts fills (`neighbours.wiring`): who sends the request, as a user id (None
+    for no or a bad token). Keys are kept per user, or per address for anonymous callers."""
+    app.extensions[_CALLER] = caller
+
+
+def _caller_id() -> int | None:
+    caller = current_app.extensions.get(_CALLER)
+    return caller() if caller is not None else None
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.extensions import db
+from neighbours.feed.models import Category, Comment, ContentStatus, Post
+from neighbours.meals.models import (
+    Canteen,
+    CanteenHost,
+    Meal,
+    MealStatus,
+    SeatPool,
+    Signup,
+    SignupStatus,
+)
+from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
 
 LYON = ZoneInfo("Europe/Paris")
 
@@ -65,17 +77,6 @@ def _local(day: datetime, at: time) -> datetime:
 
 def seed_meals(neighbourhood: Any) -> None:
     """A canteen hosted by the demo host, with a published meal each day of the coming week."""
-    from neighbours.accounts.models import User
-    from neighbours.meals.models import (
-        Canteen,
-        CanteenHost,
-        Meal,
-        MealStatus,
-        SeatPool,
-        Signup,
-        SignupStatus,
-    )
-
     if db.session.execute(
         select(Canteen.id).where(Canteen.neighbourhood_id == neighbourhood.id)
     ).first():
@@ -189,8 +190,6 @@ DEMO_COMMENTS = [
 
 
 def _people() -> dict[str, Any]:
-    from neighbours.accounts.models import User
-
     keys = {"moderator", "host", "lea", "tomas", "fatou"}
     return {
         key: db.session.execute(
@@ -202,9 +201,6 @@ def _people() -> dict[str, Any]:
 
 def seed_feed(neighbourhood: Any) -> None:
     """A handful of posts and comments, and a conversation between two neighbours."""
-    from neighbours.feed.models import Category, Comment, ContentStatus, Post
-    from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
-
     if db.session.execute(select(Post.id).where(Post.neighbourhood_id == neighbourhood.id)).first():
         return
     people = _people()

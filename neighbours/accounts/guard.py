@@ -22,8 +22,11 @@ from contextlib import contextmanager
 
 from flask import current_app, request
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from neighbours.errors import Invalid, TooManyRequests
+from neighbours.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +73,6 @@ def _memory_strategy() -> object:
     Flask-Limiter's own in-memory fallback does for the other limits."""
     global _fallback
     if _fallback is None:
-        from limits.storage import MemoryStorage
-        from limits.strategies import FixedWindowRateLimiter
-
         _fallback = FixedWindowRateLimiter(MemoryStorage())
     return _fallback
 
@@ -107,8 +107,6 @@ def guarded(budgets: list[Budget], failures: tuple[type[Exception], ...]) -> Ite
     if not current_app.config.get("LIMITS_ENABLED", True):
         yield
         return
-    from neighbours.extensions import limiter
-
     strategy = limiter.limiter
     items = [(parse(current_app.config[name]), key) for name, key in budgets]
     try:

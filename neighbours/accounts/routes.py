@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from neighbours.accounts import guard, services
+from neighbours.accounts import export, guard, services
 from neighbours.accounts.schemas import (
     BlockedPageSchema,
     BlockListArgs,
@@ -126,7 +126,7 @@ def _user_key() -> str:
 @blp.alt_response(429, description="One export an hour; see Retry-After")
 def export_me() -> dict:
     """Everything stored about me, as JSON."""
-    return services.export(current_user())
+    return export.export(current_user())
 
 
 @blp.route("/me/blocks", methods=["GET"])

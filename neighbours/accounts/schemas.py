@@ -4,6 +4,7 @@ import re
 
 import marshmallow as ma
 
+from neighbours.accounts.urls import public_https_problem
 from neighbours.dietary import DIETS, EU_ALLERGENS
 from neighbours.fields import UTCDateTime
 from neighbours.pagination import PageArgs, page_schema
@@ -89,8 +90,6 @@ class PrivateUserSchema(PublicUserSchema):
 
 
 def _public_https(value: str) -> None:
-    from neighbours.accounts.urls import public_https_problem
-
     problem = public_https_problem(value)
     if problem is not None:
         raise ma.ValidationError(problem)

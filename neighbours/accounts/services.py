@@ -1,23 +1,24 @@
-"""Account rules: registration, sessions, profiles, deletion, blocking."""
+"""Account rules: registration, sessions, profiles, deletion, blocking.
+
+The export is in `export`; what other features do about an account is told through `hooks`.
+"""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
+from neighbours.accounts import hooks
 from neighbours.accounts.guard import WrongPassword
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.auth import hash_password, issue_token, verify_password
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
 from neighbours.extensions import db
-from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish_control, publish_membership_change
 
@@ -38,9 +39,11 @@ class PrivateView:
 
 
 def private_view(user: User) -> PrivateView:
-    from neighbours.neighbourhoods.services import memberships_of
-
-    return PrivateView(user, memberships_of(user))
+    """Me, with the memberships the features above list (`hooks.profile_memberships`)."""
+    memberships: list[Any] = []
+    for listed in hooks.profile_memberships.callbacks():
+        memberships.extend(listed(user))
+    return PrivateView(user, memberships)
 
 
 def check_password_strength(
@@ -169,51 +172,19 @@ def update_profile(user: User, fields: dict[str, Any]) -> User:
     return user
 
 
-def _refuse_if_last_moderator(user: User) -> None:
-    """Like leaving: a neighbourhood with other members must keep a moderator."""
-    from sqlalchemy import func
-
-    from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
-
-    mine = (
-        select(Membership.neighbourhood_id)
-        .where(
-            Membership.user_id == user.id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role == Role.MODERATOR,
-        )
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(
-            Membership.neighbourhood_id,
-            func.count().filter(Membership.role == Role.MODERATOR),
-            func.count(),
-        )
-        .where(Membership.neighbourhood_id.in_(mine), Membership.status == MembershipStatus.ACTIVE)
-        .group_by(Membership.neighbourhood_id)
-    ).all()
-    stranded = [nid for nid, moderators, members in rows if moderators <= 1 and members > 1]
-    if stranded:
-        ids = ", ".join(str(n) for n in stranded)
-        raise Conflict(
-            f"You are the last moderator of neighbourhood {ids}, which has other members; "
-            "appoint another moderator before deleting your account."
-        )
-
-
 def delete_account(user: User, password: str) -> None:
-    """Anonymise the account: what they wrote stays, as written by a former neighbour."""
-    from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
+    """Anonymise the account: what they wrote stays, as written by a former neighbour.
 
+    The features above take part through `hooks`: they may refuse (`deletion_guards`), let go
+    of what the account holds (`deleting`: seats, hosting) and end what it belongs to
+    (`deleted`: memberships), all in this transaction.
+    """
     if not verify_password(user.password_hash, password):
         raise WrongPassword("password")
-    _refuse_if_last_moderator(user)
-    from neighbours.meals.services import end_hosting, withdraw_future_signups
-
-    # Their seats go to the waitlist now, not when the meal comes; their hosting ends.
-    withdraw_future_signups(user)
-    end_hosting(user.id)
+    for refuse_if in hooks.deletion_guards.callbacks():
+        refuse_if(user)
+    for let_go in hooks.deleting.callbacks():
+        let_go(user)
     now = utcnow()
     user.email = None
     user.password_hash = None
@@ -229,162 +200,12 @@ def delete_account(user: User, password: str) -> None:
         .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    db.session.execute(
-        update(Membership)
-        .where(
-            Membership.user_id == user.id,
-            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]),
-        )
-        .values(status=MembershipStatus.LEFT, role=Role.MEMBER)
-    )
+    for end in hooks.deleted.callbacks():
+        end(user)
     db.session.execute(delete(Block).where(Block.blocker_id == user.id))
     publish_control("disconnect", user_id=user.id)
     publish_membership_change(user.id)
     db.session.commit()
-
-
-def export(user: User) -> dict[str, Any]:
-    """Everything stored about the caller, as one JSON document."""
-    from neighbours.accounts.schemas import PrivateUserSchema
-    from neighbours.neighbourhoods.models import Membership
-    from neighbours.notifications.models import Notification
-
-    memberships = db.session.execute(
-        select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
-    ).scalars()
-    tokens = db.session.execute(
-        select(AccessToken).where(AccessToken.user_id == user.id).order_by(AccessToken.id)
-    ).scalars()
-    blocks = db.session.execute(
-        select(Block).where(Block.blocker_id == user.id).order_by(Block.created_at)
-    ).scalars()
-    notifications = db.session.execute(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
-    ).scalars()
-
-    def when(value: Any) -> str | None:
-        return value.isoformat().replace("+00:00", "Z") if value else None
-
-    return {
-        "exported_at": when(utcnow()),
-        "profile": PrivateUserSchema().dump(private_view(user)),
-        "memberships": [
-            {
-                "neighbourhood_id": m.neighbourhood_id,
-                "role": m.role.value,
-                "status": m.status.value,
-                "message": m.message,
-                "created_at": when(m.created_at),
-            }
-            for m in memberships
-        ],
-        "sessions": [
-            {
-                "id": t.id,
-                "created_at": when(t.created_at),
-                "expires_at": when(t.expires_at),
-                "revoked_at": when(t.revoked_at),
-                "user_agent": t.user_agent,
-                "ip": t.ip,
-            }
-            for t in tokens
-        ],
-        "blocked_users": [
-            {"user_id": b.blocked_id, "created_at": when(b.created_at)} for b in blocks
-        ],
-        "notifications": [
-            {
-                "id": n.id,
-                "type": n.type,
-                "payload": n.payload,
-                "created_at": when(n.created_at),
-                "read_at": when(n.read_at),
-            }
-            for n in notifications
-        ],
-        **_authored(user),
-    }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def _dump_rows(model: Any, columns: list[str], *where: Any) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(*[getattr(model, c) for c in columns])
-        .where(*where)
-        .order_by(*[getattr(model, c) for c in columns[:1]])
-    ).all()
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-
-
-def _authored(user: User) -> dict[str, list[dict[str, Any]]]:
-    """What the caller wrote or did in the other features, one query per section."""
-    from neighbours.feed.models import Comment, Post, Reaction
-    from neighbours.meals.models import Signup
-    from neighbours.messages.models import Message, Participant
-    from neighbours.moderation.models import Report
-
-    return {
-        "posts": _dump_rows(
-            Post,
-            [
-                "id",
-                "neighbourhood_id",
-                "category",
-                "title",
-                "body",
-                "status",
-                "created_at",
-                "edited_at",
-            ],
-            Post.author_id == user.id,
-        ),
-        "comments": _dump_rows(
-            Comment,
-            ["id", "post_id", "reply_to_id", "body", "status", "created_at", "edited_at"],
-            Comment.author_id == user.id,
-        ),
-        "reactions": _dump_rows(
-            Reaction, ["post_id", "kind", "created_at"], Reaction.user_id == user.id
-        ),
-        "signups": _dump_rows(
-            Signup,
-            [
-                "id",
-                "meal_id",
-                "party_size",
-                "note",
-                "status",
-                "attendance",
-                "contribution_cents",
-                "created_at",
-                "confirmed_at",
-                "cancelled_at",
-            ],
-            Signup.user_id == user.id,
-        ),
-        "conversations": _dump_rows(
-            Participant,
-            ["conversation_id", "joined_at", "left_at", "last_read_message_id"],
-            Participant.user_id == user.id,
-        ),
-        "messages": _dump_rows(
-            Message,
-            ["id", "conversation_id", "body", "status", "created_at"],
-            Message.author_id == user.id,
-        ),
-        "reports": _dump_rows(
-            Report,
-            ["id", "target_type", "target_id", "reason", "details", "open", "created_at"],
-            Report.reporter_id == user.id,
-        ),
-    }
 
 
 def visible_user(viewer: User, user_id: int) -> User:
@@ -393,7 +214,10 @@ def visible_user(viewer: User, user_id: int) -> User:
     if (
         user is None
         or user.is_deleted
-        or not (viewer.is_admin or neighbourhood_policies.share_a_neighbourhood(viewer.id, user_id))
+        or not (
+            viewer.is_admin
+            or any(visible(viewer.id, user_id) for visible in hooks.profile_visible.callbacks())
+        )
     ):
         raise NotFound()
     return user

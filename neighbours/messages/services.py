@@ -344,36 +344,30 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
     }
 
 
-def sync_meal_conversation(meal: Any) -> None:
-    """The meal's conversation holds its hosts and its confirmed diners, and nobody else.
+def sync_meal_conversation(
+    meal_id: int, *, title: str, neighbourhood_id: int, participant_ids: set[int]
+) -> None:
+    """A meal's conversation holds these people, and nobody else (created on first use).
 
-    Called by the meals feature after every change to a published meal's signups.
+    Meals decides who (its current hosts and confirmed diners) and calls this after every
+    change to a published meal's signups or hosts; messages knows no meal rules.
     """
-    from neighbours.meals.models import Signup, SignupStatus
-    from neighbours.meals.policies import current_host_ids
-
     conversation = db.session.execute(
-        select(Conversation).where(Conversation.meal_id == meal.id)
+        select(Conversation).where(Conversation.meal_id == meal_id)
     ).scalar_one_or_none()
     now = utcnow()
     if conversation is None:
         conversation = Conversation(
             kind=ConversationKind.MEAL,
-            title=meal.title,
-            neighbourhood_id=meal.neighbourhood_id,
-            meal_id=meal.id,
+            title=title,
+            neighbourhood_id=neighbourhood_id,
+            meal_id=meal_id,
             created_at=now,
             last_activity_at=now,
         )
         db.session.add(conversation)
         db.session.flush()
-    wanted = current_host_ids(meal.canteen_id) | set(
-        db.session.execute(
-            select(Signup.user_id).where(
-                Signup.meal_id == meal.id, Signup.status == SignupStatus.CONFIRMED
-            )
-        ).scalars()
-    )
+    wanted = participant_ids
     current = {
         p.user_id: p
         for p in db.session.execute(
@@ -399,36 +393,37 @@ def sync_meal_conversation(meal: Any) -> None:
             participant.left_at = now
 
 
-def resync_meal_conversations_of(user_id: int) -> None:
-    """Re-check each meal conversation someone takes part in, after they stopped hosting:
-    they stay only where they still host the canteen or dine (and hear no more of the rest,
-    since messages go to their participants' user rooms)."""
-    from neighbours.meals.models import CanteenHost, Meal, Signup, SignupStatus
-    from neighbours.meals.policies import current_hosts
-
-    hosted = current_hosts().where(CanteenHost.user_id == user_id).subquery()
-    rows = db.session.execute(
-        select(Participant, Meal)
-        .join(Conversation, Conversation.id == Participant.conversation_id)
-        .join(Meal, Meal.id == Conversation.meal_id)
-        .where(Participant.user_id == user_id, Participant.left_at.is_(None))
-    ).all()
-    if not rows:
-        return
-    hosting = set(db.session.execute(select(hosted.c.canteen_id)).scalars())
-    dining = set(
+def meal_conversations_joined(user_id: int) -> list[int]:
+    """The meals whose conversation someone takes part in now (meal ids)."""
+    return list(
         db.session.execute(
-            select(Signup.meal_id).where(
-                Signup.user_id == user_id,
-                Signup.status == SignupStatus.CONFIRMED,
-                Signup.meal_id.in_([meal.id for _, meal in rows]),
+            select(Conversation.meal_id)
+            .join(Participant, Participant.conversation_id == Conversation.id)
+            .where(
+                Participant.user_id == user_id,
+                Participant.left_at.is_(None),
+                Conversation.meal_id.is_not(None),
             )
         ).scalars()
     )
+
+
+def leave_meal_conversations(user_id: int, meal_ids: list[int]) -> None:
+    """Take someone out of these meals' conversations (they hear no more of them, since
+    messages go to their participants' user rooms). In the caller's transaction."""
+    if not meal_ids:
+        return
     now = utcnow()
-    for participant, meal in rows:
-        if meal.canteen_id not in hosting and meal.id not in dining:
-            participant.left_at = now
+    for participant in db.session.execute(
+        select(Participant)
+        .join(Conversation, Conversation.id == Participant.conversation_id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            Conversation.meal_id.in_(meal_ids),
+        )
+    ).scalars():
+        participant.left_at = now
 
 
 def meal_conversation_id(meal_id: int) -> int | None:

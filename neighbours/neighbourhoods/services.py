@@ -16,7 +16,7 @@ from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
-from neighbours.neighbourhoods import policies
+from neighbours.neighbourhoods import hooks, policies
 from neighbours.neighbourhoods.models import (
     HOSTING_ROLES,
     Invite,
@@ -275,13 +275,12 @@ def decide_request(
     membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
     membership.decided_by_id = moderator.id
     membership.decided_at = utcnow()
-    from neighbours.notifications.services import notify
-
-    notify(
-        user_id,
-        "membership_approved" if approve else "membership_declined",
-        {"neighbourhood_id": neighbourhood.id, "neighbourhood_name": neighbourhood.name},
-    )
+    for notify in hooks.notify.callbacks():
+        notify(
+            user_id,
+            "membership_approved" if approve else "membership_declined",
+            {"neighbourhood_id": neighbourhood.id, "neighbourhood_name": neighbourhood.name},
+        )
     if approve:
         publish_membership_change(user_id)
     from neighbours.moderation.log import record
@@ -342,9 +341,8 @@ def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role
         membership.role = role
         publish_membership_change(user_id)  # the moderators' room follows the role
         if role not in HOSTING_ROLES:
-            from neighbours.meals.services import end_hosting
-
-            end_hosting(user_id, neighbourhood.id)
+            for end_hosting in hooks.hosting_ended.callbacks():
+                end_hosting(user_id, neighbourhood.id)
     db.session.commit()
     return membership
 
@@ -390,13 +388,12 @@ def remove_member(moderator: User, neighbourhood_id: int, user_id: int) -> None:
 
 
 def _end_membership(membership: Membership, *, actor_id: int) -> None:
-    """Every end of an active membership: its future seats go to the waitlist, its hosting
-    ends, and its sockets leave the neighbourhood's rooms (after commit)."""
-    from neighbours.meals.services import end_hosting, withdraw_future_signups
-
+    """Every end of an active membership: what the features above tie to it ends
+    (`hooks.membership_ending`; meals: future seats go to the waitlist, hosting ends), and its
+    sockets leave the neighbourhood's rooms (after commit)."""
     if membership.status == MembershipStatus.ACTIVE:
-        withdraw_future_signups(membership.user, membership.neighbourhood_id, actor_id=actor_id)
-        end_hosting(membership.user_id, membership.neighbourhood_id)
+        for ending in hooks.membership_ending.callbacks():
+            ending(membership.user, membership.neighbourhood_id, actor_id)
     membership.status = MembershipStatus.LEFT
     membership.role = Role.MEMBER
     publish_membership_change(membership.user_id)

@@ -10,6 +10,7 @@ from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.notifications.models import Notification
+from neighbours.notifications.schemas import notification_schema
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
@@ -17,8 +18,6 @@ from neighbours.realtime.rooms import user_room
 
 def notify(user_id: int, type_: str, payload: dict[str, Any]) -> Notification:
     """Store a notification in the caller's transaction; it is pushed live after commit."""
-    from neighbours.notifications.schemas import notification_schema
-
     notification = Notification(user_id=user_id, type=type_, payload=payload, created_at=utcnow())
     db.session.add(notification)
     db.session.flush()

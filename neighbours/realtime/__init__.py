@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import logging
-import threading
-import uuid
-from dataclasses import dataclass, field
 
 import socketio as sio
-from flask import Flask, current_app
+from flask import Flask
 
 from neighbours.extensions import socketio
-from neighbours.realtime import publish
-from neighbours.realtime.registry import Registry
+from neighbours.realtime import guard, handlers, publish
+from neighbours.realtime.control import ensure_listening
+from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
+
+__all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/"
-_STATE = "neighbours.realtime"
-
-
-@dataclass
-class LiveState:
-    """What one app's live layer holds: its Socket.IO server and the sockets it serves.
-
-    Kept per app rather than on the module-wide `socketio` extension, which is rebound by every
-    `create_app()` (tests and CLI build several apps in one process).
-    """
-
-    server: sio.Server
-    sockets: Registry = field(default_factory=Registry)
-    # Tells this app's own control messages apart when they come back over Redis.
-    origin: str = field(default_factory=lambda: uuid.uuid4().hex)
-    listening: bool = False
-    sweeping: bool = False
-    subscribed: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def state(app: Flask | None = None) -> LiveState:
-    return (app or current_app).extensions[_STATE]
 
 
 class RedisQueue(sio.RedisManager):
@@ -79,27 +55,6 @@ def _queue(app: Flask) -> RedisQueue | None:
     )
 
 
-def ensure_listening(app: Flask) -> None:
-    """Start, once per app, the listeners that bring other processes' emits and control
-    messages to this process's sockets. A no-op without Redis."""
-    if not app.config.get("REDIS_URL"):
-        return
-    live = state(app)
-    with live.lock:
-        if live.listening:
-            return
-        live.listening = True
-        if not live.server.manager_initialized:
-            live.server.manager_initialized = True
-            live.server.manager.initialize()
-    from neighbours.realtime.control import listen
-
-    live.server.start_background_task(listen, app)
-    # Wait briefly for the subscription, so a change made right after the first socket
-    # connects still reaches it; after that the listener reconnects on its own.
-    live.subscribed.wait(2)
-
-
 def init_app(app: Flask) -> None:
     publish.install()
     origins = app.config["CORS_ORIGINS"] or None  # None: same origin only
@@ -112,9 +67,7 @@ def init_app(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    live = app.extensions[_STATE] = LiveState(server=socketio.server)
-    from neighbours.realtime import guard, handlers
-
+    live = install_state(app, socketio.server)
     # Before any handler: reserved names, unknown sockets and floods stop here.
     guard.install(app, live)
     handlers.register(socketio)

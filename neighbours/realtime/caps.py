@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import redis
 from flask import Flask
 
+from neighbours.realtime.clients import redis_client
 from neighbours.realtime.registry import LiveSocket
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ def _member(origin: str, sid: str) -> str:
 
 
 def _redis(app: Flask) -> redis.Redis:
-    from neighbours.realtime.control import redis_client
-
     return redis_client(app.config["REDIS_URL"])
 
 

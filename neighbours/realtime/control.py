@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 import redis
 from flask import Flask
 
-log = logging.getLogger(__name__)
+from neighbours.realtime import sockets
+from neighbours.realtime.clients import redis_client
+from neighbours.realtime.live import state
 
-_clients: dict[str, redis.Redis] = {}
-_lock = threading.Lock()
+__all__ = ["apply", "control_channel", "ensure_listening", "listen", "redis_client", "send"]
+
+log = logging.getLogger(__name__)
 
 
 def control_channel(app: Flask) -> str:
     return f"{app.config['REDIS_CHANNEL_PREFIX']}:control"
-
-
-def redis_client(url: str) -> redis.Redis:
-    """One publishing client per URL and process; it fails fast when Redis is down."""
-    with _lock:
-        client = _clients.get(url)
-        if client is None:
-            client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-            _clients[url] = client
-        return client
 
 
 def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
@@ -41,14 +33,12 @@ def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
     A fresh context gets its own database session: this may run inside another session's
     after-commit hook, where that session can no longer run SQL.
     """
-    from neighbours.realtime import handlers
-
     with app.app_context():
         if action == "sync_rooms":
-            handlers.sync_rooms_for_user(int(data["user_id"]))
+            sockets.sync_rooms_for_user(int(data["user_id"]))
         elif action == "disconnect":
             token_id = data.get("token_id")
-            handlers.disconnect_local(
+            sockets.disconnect_local(
                 int(data["user_id"]), token_id=int(token_id) if token_id is not None else None
             )
         else:
@@ -57,8 +47,6 @@ def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
 
 def send(app: Flask, action: str, data: dict[str, Any]) -> None:
     """Apply a control message here at once, then tell the other processes over Redis."""
-    from neighbours.realtime import state
-
     apply(app, action, data)
     url = app.config.get("REDIS_URL")
     if url:
@@ -68,8 +56,6 @@ def send(app: Flask, action: str, data: dict[str, Any]) -> None:
 
 def listen(app: Flask) -> None:
     """Subscribe to the control channel for the life of the process, reconnecting on failure."""
-    from neighbours.realtime import state
-
     live = state(app)
     url = app.config["REDIS_URL"]
     while True:
@@ -99,3 +85,22 @@ def listen(app: Flask) -> None:
                 except Exception:
                     log.debug("closing the control subscription failed", exc_info=True)
         live.server.sleep(1)
+
+
+def ensure_listening(app: Flask) -> None:
+    """Start, once per app, the listeners that bring other processes' emits and control
+    messages to this process's sockets. A no-op without Redis."""
+    if not app.config.get("REDIS_URL"):
+        return
+    live = state(app)
+    with live.lock:
+        if live.listening:
+            return
+        live.listening = True
+        if not live.server.manager_initialized:
+            live.server.manager_initialized = True
+            live.server.manager.initialize()
+    live.server.start_background_task(listen, app)
+    # Wait briefly for the subscription, so a change made right after the first socket
+    # connects still reaches it; after that the listener reconnects on its own.
+    live.subscribed.wait(2)

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import current_app
 
-from neighbours.realtime import NAMESPACE, control, state
+from neighbours.realtime import control
+from neighbours.realtime.live import NAMESPACE, state
 
 
 def emit(name: str, payload: Any, room: str | tuple[str, ...]) -> None:

@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from neighbours.extensions import db
+from neighbours.realtime import delivery
+
 log = logging.getLogger(__name__)
 
 _PENDING = "neighbours_pending_events"
@@ -68,8 +71,6 @@ def publish_membership_change(user_id: int, *, session: Session | None = None) -
 
 
 def _default_session() -> Session:
-    from neighbours.extensions import db
-
     return db.session()  # the scoped session's current Session
 
 
@@ -83,8 +84,6 @@ def _after_commit(session: Session) -> None:
     items = session.info.pop(_PENDING, [])
     if not items:
         return
-    from neighbours.realtime import delivery
-
     for _where, item in items:
         try:
             if isinstance(item, Event):

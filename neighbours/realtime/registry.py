@@ -1,4 +1,4 @@
-"""The live sockets of one app in this process: whose they are and which meals they watch.
+"""The live sockets of one app in this process: whose they are and what features keep on them.
 
 The registry is the truth about which sockets are signed in: an event from a socket it does not
 know is refused and the socket cut (see `guard`).
@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -39,8 +40,9 @@ class LiveSocket:
     token_id: int
     # When its token stops working: the sweeper cuts the socket then.
     expires_at: datetime | None = None
-    # meal_id -> neighbourhood_id, so losing a neighbourhood also stops its meals.
-    watching: dict[int, int] = field(default_factory=dict)
+    # What features keep about this socket, under their own keys (meals: the meals it
+    # watches); read back by their room providers on every room sync.
+    extras: dict[str, Any] = field(default_factory=dict)
     bucket: TokenBucket = field(default_factory=TokenBucket)
     # Events refused in a row for going over the rate; past a limit the socket is cut.
     refused: int = 0

@@ -15,26 +15,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import select
 
+from neighbours.database import utcnow
 from neighbours.realtime import caps
-
-if TYPE_CHECKING:
-    from neighbours.realtime import LiveState
-    from neighbours.realtime.registry import LiveSocket
+from neighbours.realtime.live import LiveState, authenticator, state
+from neighbours.realtime.sockets import cut
 
 log = logging.getLogger(__name__)
 
-# Token ids per revalidation query: one query up to this many sessions on a process.
+# Session ids per revalidation query: one query up to this many sessions on a process.
 _CHUNK = 5000
 
 
 def ensure_sweeping(app: Flask) -> None:
-    from neighbours.realtime import state
-
     live = state(app)
     with live.lock:
         if live.sweeping:
@@ -44,8 +39,6 @@ def ensure_sweeping(app: Flask) -> None:
 
 
 def run(app: Flask) -> None:
-    from neighbours.realtime import state
-
     live = state(app)
     interval = float(app.config["SOCKET_SWEEP_SECONDS"])
     revalidate_every = float(app.config["SOCKET_REVALIDATE_SECONDS"])
@@ -70,21 +63,7 @@ def run(app: Flask) -> None:
             log.exception("socket sweep failed")
 
 
-def cut(app: Flask, live: LiveState, sockets: list[LiveSocket], why: str) -> None:
-    from neighbours.realtime.handlers import forget
-
-    for socket in sockets:
-        log.info("cutting socket %s of user %s: %s", socket.sid, socket.user_id, why)
-        forget(app, live, socket.sid)
-        try:
-            live.server.disconnect(socket.sid, namespace="/", ignore_queue=True)
-        except Exception:  # it went away meanwhile
-            log.debug("could not disconnect %s", socket.sid, exc_info=True)
-
-
 def cut_expired(app: Flask, live: LiveState) -> None:
-    from neighbours.database import utcnow
-
     now = utcnow()
     expired = [s for s in live.sockets.all() if s.expires_at is not None and s.expires_at <= now]
     if expired:
@@ -92,31 +71,17 @@ def cut_expired(app: Flask, live: LiveState) -> None:
 
 
 def revalidate(app: Flask, live: LiveState) -> None:
-    """Cut the sockets whose token is no longer valid (revoked, expired, user deleted)."""
-    from neighbours.accounts.models import AccessToken, User
-    from neighbours.database import utcnow
-    from neighbours.extensions import db
-
+    """Cut the sockets whose token is no longer valid (revoked, expired, user deleted): the
+    authenticator accounts registered checks their session ids, a chunk per query."""
     sockets = live.sockets.all()
     token_ids = sorted({s.token_id for s in sockets})
     if not token_ids:
         return
     valid: set[int] = set()
     with app.app_context():
-        now = utcnow()
+        check = authenticator(app)
         for start in range(0, len(token_ids), _CHUNK):
-            valid.update(
-                db.session.execute(
-                    select(AccessToken.id)
-                    .join(User, User.id == AccessToken.user_id)
-                    .where(
-                        AccessToken.id.in_(token_ids[start : start + _CHUNK]),
-                        AccessToken.revoked_at.is_(None),
-                        AccessToken.expires_at > now,
-                        User.deleted_at.is_(None),
-                    )
-                ).scalars()
-            )
+            valid.update(check.still_valid(token_ids[start : start + _CHUNK]))
     stale = [s for s in sockets if s.token_id not in valid]
     if stale:
         cut(app, live, stale, "session no longer valid")

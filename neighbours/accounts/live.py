@@ -1,0 +1,40 @@
+"""Accounts on the live layer: the authenticator sockets sign in with.
+
+Registered with `neighbours.realtime` by `neighbours.wiring`; used by connect (and so the
+per-user socket cap), and by the sweeper (expiry, and the re-validation of sessions).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from neighbours.accounts.models import AccessToken, User
+from neighbours.auth import resolve_token
+from neighbours.database import utcnow
+from neighbours.extensions import db
+from neighbours.realtime.live import Identity
+
+
+class TokenAuthenticator:
+    """Sessions are bearer tokens (`neighbours.auth`)."""
+
+    def authenticate(self, token: str | None) -> Identity | None:
+        row = resolve_token(token)
+        if row is None:
+            return None
+        return Identity(user_id=row.user_id, token_id=row.id, expires_at=row.expires_at)
+
+    def still_valid(self, token_ids: list[int]) -> set[int]:
+        """Of these session ids, those not revoked nor expired, of users not deleted."""
+        return set(
+            db.session.execute(
+                select(AccessToken.id)
+                .join(User, User.id == AccessToken.user_id)
+                .where(
+                    AccessToken.id.in_(token_ids),
+                    AccessToken.revoked_at.is_(None),
+                    AccessToken.expires_at > utcnow(),
+                    User.deleted_at.is_(None),
+                )
+            ).scalars()
+        )

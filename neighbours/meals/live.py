@@ -1,0 +1,90 @@
+"""Meals on the live layer: the `meal:watch` / `meal:unwatch` socket events, and the room
+provider that keeps a socket's watched meals in its rooms while their user may see them.
+
+Registered with `neighbours.realtime` by `neighbours.wiring`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neighbours.accounts.models import User
+from neighbours.errors import AppError, Unauthorized
+from neighbours.extensions import db
+from neighbours.fields import MAX_ID
+from neighbours.meals import policies
+from neighbours.meals.views import watchable_meal
+from neighbours.neighbourhoods.policies import can_write
+from neighbours.realtime.errors import error_ack
+from neighbours.realtime.handlers import app_error_ack
+from neighbours.realtime.live import current_socket, join, leave
+from neighbours.realtime.registry import LiveSocket
+from neighbours.realtime.rooms import meal_room
+
+# Where a socket keeps the meals it watches: meal id -> neighbourhood id, so that losing the
+# neighbourhood also stops its meals.
+WATCHING = "meals.watching"
+_BAD_MEAL_ID = f"meal_id must be an integer from 1 to {MAX_ID}."
+
+
+def _meal_id(data: Any) -> int | None:
+    """A meal id from 1 to MAX_ID (the database's INTEGER), or None."""
+    value = data.get("meal_id") if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
+
+
+def on_meal_watch(data: Any = None) -> dict[str, Any]:
+    """Watch a meal's seats; only members of its neighbourhood may."""
+    live = current_socket()
+    if live is None:
+        return app_error_ack(Unauthorized("This socket is not signed in."))
+    meal_id = _meal_id(data)
+    if meal_id is None:
+        return error_ack(422, _BAD_MEAL_ID, "meal_id")
+    user = db.session.get(User, live.user_id)
+    try:
+        if user is None or user.deleted_at is not None:
+            raise Unauthorized("This socket is not signed in.")
+        neighbourhood_id, availability, version = watchable_meal(user, meal_id)
+    except AppError as exc:
+        return app_error_ack(exc)
+    if not can_write(user, neighbourhood_id):
+        # A suspended member reads over REST, but their sockets stay out of its rooms.
+        return error_ack(403, "You can't follow this neighbourhood live right now.")
+    live.extras.setdefault(WATCHING, {})[meal_id] = neighbourhood_id
+    join(live, meal_room(meal_id))
+    # The version lets the client drop any `meal:availability` older than this snapshot.
+    return {"ok": True, "meal_id": meal_id, "availability": availability, "version": version}
+
+
+def on_meal_unwatch(data: Any = None) -> dict[str, Any]:
+    """Stop watching a meal."""
+    live = current_socket()
+    if live is None:
+        return app_error_ack(Unauthorized("This socket is not signed in."))
+    meal_id = _meal_id(data)
+    if meal_id is None:
+        return error_ack(422, _BAD_MEAL_ID, "meal_id")
+    live.extras.get(WATCHING, {}).pop(meal_id, None)
+    leave(live, meal_room(meal_id))
+    return {"ok": True, "meal_id": meal_id}
+
+
+def watched_meal_rooms(live: LiveSocket, found: dict[str, int | None]) -> dict[str, int | None]:
+    """The room provider: the socket's watched meals that stay in its rooms, those in a
+    neighbourhood whose rooms it still has (`found`) and that its user may still see (a draft
+    only by its current hosts: a demoted host stops hearing it). The rest stop being watched."""
+    watching: dict[int, int] = live.extras.get(WATCHING, {})
+    if not watching:
+        return {}
+    active_neighbourhoods = {n for n in found.values() if n is not None}
+    visible = policies.still_watchable(live.user_id, list(watching))
+    rooms: dict[str, int | None] = {}
+    for meal_id, neighbourhood_id in list(watching.items()):
+        if neighbourhood_id in active_neighbourhoods and meal_id in visible:
+            rooms[meal_room(meal_id)] = neighbourhood_id
+        else:
+            watching.pop(meal_id, None)
+    return rooms

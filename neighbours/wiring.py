@@ -1,0 +1,77 @@
+"""The seams, filled: what each feature registers with the lower layers, for one app.
+
+Lower layers never import higher ones; where a lower layer must reach up (the live layer
+signing sockets in, an account's deletion letting go of seats, a membership ending), it
+offers a seam (a `neighbours.hooks.Hook` or a registry) and this module, at the top with
+`create_app`, connects the higher feature's function to it. Called by `create_app` right
+after the live layer is set up. Registration order is call order: meals before
+neighbourhoods, as the code ran before the seams (it keeps the lock order).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from neighbours import idempotency
+from neighbours.accounts import hooks as account_hooks
+from neighbours.accounts.live import TokenAuthenticator
+from neighbours.auth import current_user_id
+from neighbours.feed import export as feed_export
+from neighbours.meals import departures as meal_departures
+from neighbours.meals import live as meals_live
+from neighbours.messages import export as message_export
+from neighbours.moderation import export as moderation_export
+from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
+from neighbours.neighbourhoods import hooks as neighbourhood_hooks
+from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods import services as neighbourhood_services
+from neighbours.neighbourhoods.live import membership_rooms
+from neighbours.notifications import export as notification_export
+from neighbours.notifications import services as notifications
+from neighbours.realtime import live
+
+
+def wire(app: Flask) -> None:
+    """Fill every seam for `app` (see docs/ARCHITECTURE.md, "Seams")."""
+    _wire_realtime(app)
+    _wire_accounts(app)
+    _wire_neighbourhoods(app)
+
+
+def _wire_realtime(app: Flask) -> None:
+    live.set_authenticator(app, TokenAuthenticator())
+    # Neighbourhood rooms first: the meals' provider keeps only meals of those neighbourhoods.
+    live.add_room_provider(app, membership_rooms)
+    live.add_room_provider(app, meals_live.watched_meal_rooms)
+    live.on_event(app, "meal:watch", meals_live.on_meal_watch)
+    live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
+
+
+def _wire_accounts(app: Flask) -> None:
+    """Idempotency keys are per caller; an account's deletion and export reach the features
+    above accounts through accounts' hooks."""
+    idempotency.set_caller(app, current_user_id)
+    account_hooks.deletion_guards.register(app, neighbourhood_accounts.refuse_if_last_moderator)
+    # Before the account is anonymised: seats go to the waitlist, hosting ends (meal locks).
+    account_hooks.deleting.register(app, meal_departures.let_go)
+    # After it, in the same transaction: memberships end (as the code ran before the seam).
+    account_hooks.deleted.register(app, neighbourhood_accounts.end_memberships)
+    account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
+    account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
+    # The export's sections, in this order after accounts' own.
+    for section in (
+        neighbourhood_accounts.export_section,
+        notification_export.export_section,
+        feed_export.export_section,
+        meal_departures.export_section,
+        message_export.export_section,
+        moderation_export.export_section,
+    ):
+        account_hooks.export_sections.register(app, section)
+
+
+def _wire_neighbourhoods(app: Flask) -> None:
+    """A membership ending, or a role that can't host, reaches meals; decisions notify."""
+    neighbourhood_hooks.membership_ending.register(app, meal_departures.let_go)
+    neighbourhood_hooks.hosting_ended.register(app, meal_departures.stop_hosting)
+    neighbourhood_hooks.notify.register(app, notifications.notify)
