@@ -14,7 +14,8 @@ from neighbours.meals.models import Attendance, SignupStatus
 from neighbours.pagination import PageArgs, page_schema
 
 POOL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
-_TIMEZONES = frozenset(available_timezones())
+# Sorted: the OpenAPI document lists them as an enum and must be the same on every run.
+_TIMEZONES = tuple(sorted(available_timezones()))
 
 
 class CanteenCreateSchema(TrimmedSchema):
