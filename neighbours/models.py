@@ -5,14 +5,14 @@ from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
 from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
 from neighbours.messages.models import Conversation, Message, Participant
-from neighbours.moderation.models import (
-    ModerationItem,
+from neighbours.moderation.models import ModerationItem, ModerationSettings, Report
+from neighbours.neighbourhoods.models import (
+    Invite,
+    Membership,
     ModerationLogEntry,
-    ModerationSettings,
-    Report,
+    Neighbourhood,
     Suspension,
 )
-from neighbours.neighbourhoods.models import Invite, Membership, Neighbourhood
 from neighbours.notifications.models import Notification
 
 __all__ = [

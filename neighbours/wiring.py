@@ -17,10 +17,14 @@ from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator
 from neighbours.auth import current_user_id
 from neighbours.feed import export as feed_export
+from neighbours.feed import targets as feed_targets
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import live as meals_live
+from neighbours.meals import targets as meal_targets
 from neighbours.messages import export as message_export
+from neighbours.messages import targets as message_targets
 from neighbours.moderation import export as moderation_export
+from neighbours.moderation import targets as moderation_targets
 from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
 from neighbours.neighbourhoods import hooks as neighbourhood_hooks
 from neighbours.neighbourhoods import policies as neighbourhood_policies
@@ -36,6 +40,7 @@ def wire(app: Flask) -> None:
     _wire_realtime(app)
     _wire_accounts(app)
     _wire_neighbourhoods(app)
+    _wire_moderation_targets(app)
 
 
 def _wire_realtime(app: Flask) -> None:
@@ -75,3 +80,11 @@ def _wire_neighbourhoods(app: Flask) -> None:
     neighbourhood_hooks.membership_ending.register(app, meal_departures.let_go)
     neighbourhood_hooks.hosting_ended.register(app, meal_departures.stop_hosting)
     neighbourhood_hooks.notify.register(app, notifications.notify)
+
+
+def _wire_moderation_targets(app: Flask) -> None:
+    """What can be reported: each feature tells moderation how to reach its own targets."""
+    moderation_targets.register(app)  # people (user)
+    feed_targets.register(app)  # post, comment
+    message_targets.register(app)  # message
+    meal_targets.register(app)  # meal

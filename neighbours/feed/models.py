@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from neighbours.accounts.models import User
 from neighbours.database import string_enum, utcnow
 from neighbours.extensions import db
+from neighbours.moderation.models import ContentStatus
+
+__all__ = ["Category", "Comment", "ContentStatus", "Post", "Reaction", "ReactionKind"]
 
 
 class Category(enum.StrEnum):
@@ -22,14 +25,6 @@ class Category(enum.StrEnum):
     LEND_BORROW = "lend_borrow"
     ALERT = "alert"
     GENERAL = "general"
-
-
-class ContentStatus(enum.StrEnum):
-    PUBLISHED = "published"
-    HELD = "held"  # waiting for a moderator before anyone else sees it
-    HIDDEN = "hidden"  # hidden pending review (reports reached the threshold, or a moderator)
-    REMOVED = "removed"  # removed by a moderator
-    DELETED = "deleted"  # deleted by its author
 
 
 class ReactionKind(enum.StrEnum):

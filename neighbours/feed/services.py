@@ -11,31 +11,33 @@ from sqlalchemy import Select, delete, false, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from neighbours.accounts.models import Block, User
+from neighbours.accounts.services import is_blocked
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
-from neighbours.feed import policies
-from neighbours.feed.models import Category, Comment, ContentStatus, Post, Reaction, ReactionKind
+from neighbours.feed import counts, policies
+from neighbours.feed.models import Category, Comment, Post, Reaction, ReactionKind
+from neighbours.feed.schemas import post_schema
 from neighbours.moderation import limits
-from neighbours.moderation import services as moderation
+from neighbours.moderation.models import ContentStatus
+from neighbours.moderation.screening import screen
 from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods.log import record
 from neighbours.notifications.services import notify
 from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
+from neighbours.views import View
 
 
 @dataclass
-class PostView:
+class PostView(View, row="post"):
     """A post with its counts, as one reader sees it."""
 
     post: Post
     comment_count: int = 0
     reactions: dict[str, int] = field(default_factory=dict)
     my_reactions: list[str] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.post, name)
 
 
 def _views(user: User | None, posts: list[Post]) -> list[PostView]:
@@ -77,8 +79,6 @@ def _view(user: User | None, post: Post) -> PostView:
 
 def _broadcast(event: str, post: Post) -> None:
     """Push a post to its neighbourhood, as any member would see it (no per-reader fields)."""
-    from neighbours.feed.schemas import post_schema
-
     if event == "post:removed":
         publish(event, {"id": post.id}, neighbourhood_room(post.neighbourhood_id))
         return
@@ -184,7 +184,7 @@ def create_post(user: User, neighbourhood_id: int, fields: dict[str, Any]) -> Po
     neighbourhood_policies.require_member(user, neighbourhood)
     policies.require_can_write(user, neighbourhood.id)
     policies.require_can_use_category(user, neighbourhood.id, fields["category"])
-    limits.check_post(user, neighbourhood.id)
+    limits.check_post(user, neighbourhood.id, counts.posts(user.id, neighbourhood.id))
     post = Post(
         neighbourhood_id=neighbourhood.id,
         author_id=user.id,
@@ -198,7 +198,7 @@ def create_post(user: User, neighbourhood_id: int, fields: dict[str, Any]) -> Po
     db.session.add(post)
     db.session.flush()
     # Held words hold it: only its author and the moderators see it until a moderator decides.
-    if not moderation.screen(post):
+    if not screen(post):
         _broadcast("post:created", post)
     db.session.commit()
     return _view(user, post)
@@ -221,7 +221,7 @@ def update_post(user: User, post_id: int, fields: dict[str, Any]) -> PostView:
         setattr(post, name, value)
     post.edited_at = utcnow()
     # An edit goes through the same hold as a new post: a held word takes it off the feed.
-    if moderation.screen(post):
+    if screen(post):
         if was_public:
             _broadcast("post:removed", post)
     elif post.status == ContentStatus.PUBLISHED:
@@ -240,8 +240,6 @@ def delete_post(user: User, post_id: int) -> None:
     post.status = ContentStatus.DELETED if post.author_id == user.id else ContentStatus.REMOVED
     post.pinned = False
     if post.status == ContentStatus.REMOVED:
-        from neighbours.moderation.log import record
-
         record(user, post.neighbourhood_id, "remove_post", "post", post.id, None)
     if was_public:
         _broadcast("post:removed", post)
@@ -255,8 +253,6 @@ def set_pinned(user: User, post_id: int, pinned: bool) -> PostView:
         raise Conflict("Only a published post can be pinned.")
     if post.pinned != pinned:
         post.pinned = pinned
-        from neighbours.moderation.log import record
-
         record(user, post.neighbourhood_id, "pin" if pinned else "unpin", "post", post.id, None)
         _broadcast("post:updated", post)
     db.session.commit()
@@ -289,13 +285,13 @@ def list_comments(user: User, post_id: int, *, limit: int, after: str | None) ->
 
 
 def create_comment(user: User, post_id: int, body: str, reply_to: int | None) -> Comment:
-    from neighbours.accounts.services import is_blocked
-
     post = policies.visible_post(user, post_id)
     policies.require_can_write(user, post.neighbourhood_id)
     if post.status != ContentStatus.PUBLISHED:
         raise Conflict("This post is not open for comments.")
-    limits.check_comment(user, post.neighbourhood_id)
+    limits.check_comment(
+        user, post.neighbourhood_id, counts.comments(user.id, post.neighbourhood_id)
+    )
     if reply_to is not None:
         parent = db.session.get(Comment, reply_to)
         if parent is None or parent.post_id != post.id or parent.status == ContentStatus.DELETED:
@@ -310,7 +306,7 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
     )
     db.session.add(comment)
     db.session.flush()
-    held = moderation.screen(comment)  # held words hold comments too, until a moderator decides
+    held = screen(comment)  # held words hold comments too, until a moderator decides
     if not held and post.author_id != user.id and not is_blocked(post.author_id, user.id):
         notify(
             post.author_id,
@@ -334,7 +330,7 @@ def update_comment(user: User, comment_id: int, body: str) -> Comment:
         raise Conflict("This comment can't be edited.")
     comment.body = body
     comment.edited_at = utcnow()
-    moderation.screen(comment)  # the same hold as a new comment
+    screen(comment)  # the same hold as a new comment
     db.session.commit()
     return comment
 
@@ -347,8 +343,6 @@ def delete_comment(user: User, comment_id: int) -> None:
         comment.status = ContentStatus.DELETED
     else:
         comment.status = ContentStatus.REMOVED
-        from neighbours.moderation.log import record
-
         record(user, neighbourhood_id, "remove_comment", "comment", comment.id, None)
     db.session.commit()
 

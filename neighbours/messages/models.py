@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from neighbours.accounts.models import User
 from neighbours.database import string_enum, utcnow
 from neighbours.extensions import db
-from neighbours.feed.models import ContentStatus
+from neighbours.moderation.models import ContentStatus
 
 
 class ConversationKind(enum.StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 
 from neighbours.accounts.schemas import TrimmedSchema
-from neighbours.feed.models import ContentStatus
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.messages.models import ConversationKind
+from neighbours.moderation.models import ContentStatus
 from neighbours.pagination import PageArgs, cursor_field, page_schema
 
 

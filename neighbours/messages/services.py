@@ -12,9 +12,12 @@ from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Forbidden, Invalid
 from neighbours.extensions import db
-from neighbours.feed.models import ContentStatus
-from neighbours.messages import policies
+from neighbours.messages import counts, policies
 from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
+from neighbours.messages.schemas import message_schema
+from neighbours.moderation import limits
+from neighbours.moderation.models import ContentStatus
+from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.models import Membership, MembershipStatus
 from neighbours.notifications.services import notify
 from neighbours.pagination import (
@@ -27,17 +30,15 @@ from neighbours.pagination import (
 )
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
+from neighbours.views import View
 
 
 @dataclass
-class ConversationView:
+class ConversationView(View, row="conversation"):
     conversation: Conversation
     participants: list[User] = field(default_factory=list)
     last_message: Message | None = None
     unread_count: int = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.conversation, name)
 
 
 def _active_participant_ids(conversation_id: int) -> list[int]:
@@ -168,9 +169,7 @@ def start_conversation(
     neighbourhood_id = _shared_neighbourhood(user, others)
     if policies.blocked_by_any(user.id, others):
         raise Forbidden("You can't start a conversation with someone who has blocked you.")
-    from neighbours.neighbourhoods.policies import can_write
-
-    if not can_write(user, neighbourhood_id):
+    if not neighbourhood_policies.can_write(user, neighbourhood_id):
         raise Forbidden("You can't send messages in this neighbourhood right now.")
     direct_key = None
     if len(others) == 1 and not title:
@@ -187,9 +186,7 @@ def start_conversation(
             )
             db.session.commit()
             return _views(user, [found])[0], False
-    from neighbours.moderation.limits import check_conversation
-
-    check_conversation(user, neighbourhood_id)
+    limits.check_conversation(user, neighbourhood_id, counts.conversations_started(user.id))
     now = utcnow()
     conversation = Conversation(
         kind=ConversationKind.DIRECT if direct_key else ConversationKind.GROUP,
@@ -269,8 +266,6 @@ def list_messages(
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    from neighbours.messages.schemas import message_schema
-
     return message_schema.dump(message)
 
 
@@ -279,9 +274,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
     everyone = _active_participant_ids(conversation.id)
     others = [pid for pid in everyone if pid != user.id]
     policies.require_can_write(user, conversation, others)
-    from neighbours.moderation.limits import check_message
-
-    check_message(user)
+    limits.check_message(user, counts.messages_sent(user.id))
     first = conversation.last_message_id is None
     now = utcnow()
     message = Message(

@@ -7,6 +7,7 @@ turns them off with every other limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -16,14 +17,20 @@ from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import TooManyRequests
 from neighbours.extensions import db
+from neighbours.moderation.models import ModerationSettings, Report
+from neighbours.neighbourhoods.models import Role
+from neighbours.neighbourhoods.policies import active_membership
 
 WINDOW = timedelta(hours=24)
+
+# What a limit counts, asked of the feature that owns the rows (moderation knows no feature
+# above it): given the start of the window, how many of the person's rows fall in it and when
+# the oldest of them was written.
+Counter = Callable[[datetime], tuple[int, datetime | None]]
 
 
 def setting(neighbourhood_id: int | None, name: str) -> int:
     """A neighbourhood's value for a limit, else the app default."""
-    from neighbours.moderation.models import ModerationSettings
-
     if neighbourhood_id is not None:
         settings = db.session.get(ModerationSettings, neighbourhood_id)
         value = getattr(settings, name, None) if settings else None
@@ -44,26 +51,17 @@ def _enabled() -> bool:
     return bool(current_app.config.get("LIMITS_ENABLED", True))
 
 
-def _refuse(what: str, limit: int, oldest: datetime, window: timedelta = WINDOW) -> None:
-    wait = (oldest + window - utcnow()).total_seconds()
+def _refuse(what: str, limit: int, oldest: datetime | None, window: timedelta = WINDOW) -> None:
+    wait = (oldest + window - utcnow()).total_seconds() if oldest else window.total_seconds()
     raise TooManyRequests(f"You can {what} {limit} times a day here; try again later.", wait)
 
 
-def check_post(user: User, neighbourhood_id: int) -> None:
-    from neighbours.feed.models import Post
-    from neighbours.neighbourhoods.models import Role
-    from neighbours.neighbourhoods.policies import active_membership
-
+def check_post(user: User, neighbourhood_id: int, posts: Counter) -> None:
+    """Posts in a neighbourhood: fewer in a new member's first day, a daily cap after."""
     if not _enabled() or user.is_admin:
         return
     since = utcnow() - WINDOW
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(Post.created_at)).where(
-            Post.author_id == user.id,
-            Post.neighbourhood_id == neighbourhood_id,
-            Post.created_at > since,
-        )
-    ).one()
+    count, oldest = posts(since)
     membership = active_membership(user, neighbourhood_id)
     joined = (membership.decided_at or membership.created_at) if membership else None
     # A neighbourhood's founder and the moderators it appoints are trusted from day one.
@@ -81,28 +79,17 @@ def check_post(user: User, neighbourhood_id: int) -> None:
         _refuse("post", limit, oldest)
 
 
-def check_comment(user: User, neighbourhood_id: int) -> None:
-    from neighbours.feed.models import Comment, Post
-
+def check_comment(user: User, neighbourhood_id: int, comments: Counter) -> None:
+    """Comments in a neighbourhood, a daily cap."""
     if not _enabled() or user.is_admin:
         return
     limit = setting(neighbourhood_id, "daily_comments")
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(Comment.created_at))
-        .join(Post, Post.id == Comment.post_id)
-        .where(
-            Comment.author_id == user.id,
-            Post.neighbourhood_id == neighbourhood_id,
-            Comment.created_at > utcnow() - WINDOW,
-        )
-    ).one()
+    count, oldest = comments(utcnow() - WINDOW)
     if count >= limit:
         _refuse("comment", limit, oldest)
 
 
 def check_report(user: User, neighbourhood_id: int) -> None:
-    from neighbours.moderation.models import Report
-
     if not _enabled() or user.is_admin:
         return
     limit = setting(neighbourhood_id, "daily_reports")
@@ -115,33 +102,21 @@ def check_report(user: User, neighbourhood_id: int) -> None:
         _refuse("report", limit, oldest)
 
 
-def check_conversation(user: User, neighbourhood_id: int) -> None:
-    from neighbours.messages.models import Conversation
-
+def check_conversation(user: User, neighbourhood_id: int, conversations: Counter) -> None:
+    """Conversations a person starts, a daily cap (the neighbourhood's setting)."""
     if not _enabled() or user.is_admin:
         return
     limit = setting(neighbourhood_id, "daily_conversations")
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(Conversation.created_at)).where(
-            Conversation.created_by_id == user.id,
-            Conversation.created_at > utcnow() - WINDOW,
-        )
-    ).one()
+    count, oldest = conversations(utcnow() - WINDOW)
     if count >= limit:
         _refuse("start a conversation", limit, oldest)
 
 
-def check_message(user: User) -> None:
+def check_message(user: User, messages: Counter) -> None:
     """Messages a person sends in a sliding 24 hours, over every conversation they are in."""
-    from neighbours.messages.models import Message
-
     if not _enabled() or user.is_admin:
         return
     limit = int(current_app.config["LIMIT_DAILY_MESSAGES"])
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(Message.created_at)).where(
-            Message.author_id == user.id, Message.created_at > utcnow() - WINDOW
-        )
-    ).one()
+    count, oldest = messages(utcnow() - WINDOW)
     if count >= limit:
         _refuse("send a message", limit, oldest)

@@ -1,34 +1,36 @@
-"""Writing the moderation log; every feature's moderator actions call `record`."""
+"""The moderation log: written by `record` (in neighbourhoods, below every feature that acts
+as a moderator), listed here for the neighbourhood's moderators."""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import select
 
 from neighbours.accounts.models import User
-from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.moderation.models import ModerationLogEntry
+from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods.log import record
+from neighbours.pagination import Page, SortKey, paginate
+
+__all__ = ["moderation_log", "record"]
 
 
-def record(
-    actor: User,
-    neighbourhood_id: int,
-    action: str,
-    target_type: str,
-    target_id: int,
-    reason: str | None,
-    **details: Any,
-) -> ModerationLogEntry:
-    """Add a log entry to the caller's transaction: it commits or rolls back with the action."""
-    entry = ModerationLogEntry(
-        neighbourhood_id=neighbourhood_id,
-        actor_id=actor.id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        reason=reason,
-        details=details,
-        created_at=utcnow(),
+def moderation_log(
+    moderator: User, neighbourhood_id: int, *, limit: int, after: str | None
+) -> Page[ModerationLogEntry]:
+    """Every moderator action in the neighbourhood, newest first."""
+    neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
+    neighbourhood_policies.require_moderator(moderator, neighbourhood)
+    stmt = (
+        select(ModerationLogEntry)
+        .where(ModerationLogEntry.neighbourhood_id == neighbourhood.id)
+        .options(db.joinedload(ModerationLogEntry.actor))
     )
-    db.session.add(entry)
-    return entry
+    return paginate(
+        db.session,
+        stmt,
+        [SortKey(ModerationLogEntry.id, desc=True)],
+        lambda e: [e.id],
+        limit=limit,
+        after=after,
+    )

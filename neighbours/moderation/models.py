@@ -13,6 +13,34 @@ from neighbours.accounts.models import User
 from neighbours.database import TimestampMixin, string_enum, utcnow
 from neighbours.extensions import db
 
+# The moderation log and suspensions are read and written by the neighbourhoods feature
+# (can_write, logged approvals and role changes), which sits below moderation: their tables
+# live there, and are re-exported here for moderation's own code (and older imports).
+from neighbours.neighbourhoods.models import ModerationLogEntry, Suspension
+
+__all__ = [
+    "ContentStatus",
+    "Decision",
+    "ItemStatus",
+    "ModerationItem",
+    "ModerationLogEntry",
+    "ModerationSettings",
+    "Report",
+    "ReportReason",
+    "Suspension",
+    "TargetType",
+]
+
+
+class ContentStatus(enum.StrEnum):
+    """Where a post, comment or message stands: moderation's decisions move it."""
+
+    PUBLISHED = "published"
+    HELD = "held"  # waiting for a moderator before anyone else sees it
+    HIDDEN = "hidden"  # hidden pending review (reports reached the threshold, or a moderator)
+    REMOVED = "removed"  # removed by a moderator
+    DELETED = "deleted"  # deleted by its author
+
 
 class TargetType(enum.StrEnum):
     POST = "post"
@@ -41,27 +69,6 @@ class Decision(enum.StrEnum):
     REMOVE = "remove"
     WARN = "warn"
     SUSPEND = "suspend"
-
-
-class ModerationLogEntry(db.Model):
-    """One moderator action, written in the same transaction as the action itself."""
-
-    __tablename__ = "moderation_log"
-    __table_args__ = (Index("ix_moderation_log_neighbourhood_id_id", "neighbourhood_id", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    neighbourhood_id: Mapped[int] = mapped_column(
-        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
-    )
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(40))
-    target_type: Mapped[str] = mapped_column(String(20))
-    target_id: Mapped[int] = mapped_column()
-    reason: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    actor: Mapped[User | None] = relationship()
 
 
 class ModerationItem(TimestampMixin, db.Model):
@@ -124,26 +131,6 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     reporter: Mapped[User] = relationship()
-
-
-class Suspension(db.Model):
-    """A member may read but not write in a neighbourhood until `ends_at`."""
-
-    __tablename__ = "suspensions"
-    __table_args__ = (
-        Index("ix_suspensions_user_id_neighbourhood_id", "user_id", "neighbourhood_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    neighbourhood_id: Mapped[int] = mapped_column(
-        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    ends_at: Mapped[datetime]
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lifted_at: Mapped[datetime | None]
 
 
 class ModerationSettings(db.Model):

@@ -2,23 +2,104 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, select
+from typing import Any
+
+from flask import g, has_app_context, has_request_context, request
+from sqlalchemy import Select, event, exists, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from neighbours.accounts.models import User
+from neighbours.database import utcnow
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
-from neighbours.neighbourhoods.models import Membership, MembershipStatus, Neighbourhood, Role
+from neighbours.neighbourhoods.models import (
+    Membership,
+    MembershipStatus,
+    Neighbourhood,
+    Role,
+    Suspension,
+)
+
+# --- one membership lookup per request ----------------------------------------------------
+# Every policy below asks `active_membership`; within one request it is read from the database
+# once per (user, neighbourhood) and kept on `flask.g`, tied to that request. The memo is
+# forgotten whenever a membership may have changed: a flush that writes one, an UPDATE/DELETE
+# on the table, and every commit or rollback (a later read may see another request's change).
+
+_MEMO = "neighbours_memberships"
+_Memo = dict[tuple[int, int], Membership | None]
+
+
+def _memo() -> _Memo | None:
+    """This request's memberships read so far; None outside a request (no memo)."""
+    if not has_request_context():
+        return None
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    held = g.get(_MEMO)
+    # Tied to the request object: an app context shared by several requests (tests) or a
+    # socket event's own request never sees another request's memo.
+    if held is None or held[0] is not current:
+        held = (current, {})
+        setattr(g, _MEMO, held)
+    return held[1]
+
+
+def forget_memberships() -> None:
+    """Drop the memo: the next policy reads memberships from the database again."""
+    if has_app_context():
+        g.pop(_MEMO, None)
+
+
+def _still_active(membership: Membership, user_id: int, neighbourhood_id: int) -> bool:
+    state = inspect(membership)
+    if state.deleted or state.detached or state.was_deleted or "status" in state.expired_attributes:
+        return False
+    return (
+        membership.status == MembershipStatus.ACTIVE
+        and membership.user_id == user_id
+        and membership.neighbourhood_id == neighbourhood_id
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _membership_flushed(session: Session, _context: Any) -> None:
+    if any(isinstance(o, Membership) for o in (*session.new, *session.dirty, *session.deleted)):
+        forget_memberships()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _membership_statement(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and (
+        state.bind_mapper is not None and state.bind_mapper.class_ is Membership
+    ):
+        forget_memberships()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _transaction_ended(*_args: Any) -> None:
+    forget_memberships()
 
 
 def active_membership(user: User, neighbourhood_id: int) -> Membership | None:
-    """The caller's active membership of a neighbourhood, if any."""
-    return db.session.execute(
+    """The caller's active membership of a neighbourhood, if any (read once per request)."""
+    memo = _memo()
+    key = (user.id, neighbourhood_id)
+    if memo is not None and key in memo:
+        known = memo[key]
+        if known is None or _still_active(known, user.id, neighbourhood_id):
+            return known
+    membership = db.session.execute(
         select(Membership).where(
             Membership.neighbourhood_id == neighbourhood_id,
             Membership.user_id == user.id,
             Membership.status == MembershipStatus.ACTIVE,
         )
     ).scalar_one_or_none()
+    memo = _memo()  # the query's autoflush may have dropped the memo
+    if memo is not None:
+        memo[key] = membership
+    return membership
 
 
 def active_neighbourhood_ids(user_id: int) -> Select[tuple[int]]:
@@ -89,10 +170,24 @@ def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
     )
 
 
+def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
+    """The suspension in force for a member of a neighbourhood, if any (moderation decides
+    them; they live here because writing and the live rooms depend on them)."""
+    return db.session.execute(
+        select(Suspension)
+        .where(
+            Suspension.user_id == user_id,
+            Suspension.neighbourhood_id == neighbourhood_id,
+            Suspension.lifted_at.is_(None),
+            Suspension.ends_at > utcnow(),
+        )
+        .order_by(Suspension.ends_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def can_write_membership(membership: Membership) -> bool:
     """Whether this membership lets its holder write and be in the neighbourhood's live rooms."""
-    from neighbours.moderation.policies import active_suspension
-
     return membership.status == MembershipStatus.ACTIVE and (
         active_suspension(membership.user_id, membership.neighbourhood_id) is None
     )

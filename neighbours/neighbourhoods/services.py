@@ -17,6 +17,7 @@ from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
 from neighbours.neighbourhoods import hooks, policies
+from neighbours.neighbourhoods.log import record
 from neighbours.neighbourhoods.models import (
     HOSTING_ROLES,
     Invite,
@@ -28,6 +29,7 @@ from neighbours.neighbourhoods.models import (
 )
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish_membership_change
+from neighbours.views import View
 
 EARTH_RADIUS_M = 6_371_000.0
 # No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
@@ -36,14 +38,11 @@ INVITE_LENGTH = 6
 
 
 @dataclass
-class NeighbourhoodView:
+class NeighbourhoodView(View, row="neighbourhood"):
     neighbourhood: Neighbourhood
     member_count: int
     distance_m: float | None = None
     my_membership: Membership | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.neighbourhood, name)
 
 
 def create_neighbourhood(user: User, fields: dict[str, Any]) -> NeighbourhoodView:
@@ -283,8 +282,6 @@ def decide_request(
         )
     if approve:
         publish_membership_change(user_id)
-    from neighbours.moderation.log import record
-
     record(
         moderator,
         neighbourhood.id,
@@ -326,8 +323,6 @@ def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role
     ):
         raise Conflict("A neighbourhood needs at least one moderator; appoint another first.")
     if membership.role != role:
-        from neighbours.moderation.log import record
-
         record(
             moderator,
             neighbourhood.id,
@@ -380,8 +375,6 @@ def remove_member(moderator: User, neighbourhood_id: int, user_id: int) -> None:
         raise Conflict("To leave, use DELETE /neighbourhoods/{id}/members/me.")
     if membership.status == MembershipStatus.ACTIVE and membership.role == Role.MODERATOR:
         raise Conflict("Change this moderator's role before removing them.")
-    from neighbours.moderation.log import record
-
     record(moderator, neighbourhood.id, "remove_member", "user", user_id, None)
     _end_membership(membership, actor_id=moderator.id)
     db.session.commit()
