@@ -14,12 +14,13 @@ from neighbours.accounts.schemas import PrivateUserSchema
 from neighbours.accounts.services import private_view
 from neighbours.database import utcnow
 from neighbours.extensions import db
+from neighbours.timefmt import iso
 
 
 def plain(value: Any) -> Any:
     """A value as the export writes it: datetimes in ISO 8601 UTC, enums as their value."""
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return iso(value)
     if isinstance(value, enum.Enum):
         return value.value
     return value

@@ -21,6 +21,7 @@ from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
 from neighbours.extensions import db
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish_control, publish_membership_change
+from neighbours.views import View
 
 MIN_PASSWORD_SCORE = 3
 ZXCVBN_MAX_LENGTH = 72
@@ -28,14 +29,11 @@ FORMER_NEIGHBOUR = "A former neighbour"
 
 
 @dataclass
-class PrivateView:
+class PrivateView(View, row="user"):
     """A user with their memberships, as `/me` shows them."""
 
     user: User
     memberships: list[Any]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.user, name)
 
 
 def private_view(user: User) -> PrivateView:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -30,6 +29,7 @@ from neighbours.meals.views import ACTIVE, availability, effective_status, pools
 from neighbours.notifications.services import notify
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import meal_room, neighbourhood_room, user_room
+from neighbours.timefmt import iso
 
 
 def lock(meal: Meal) -> None:
@@ -176,13 +176,9 @@ def announce(meal: Meal, before: Snapshot, *, actor_id: int | None) -> None:
                     "meal_id": meal.id,
                     "meal_title": meal.title,
                     "signup_id": signup_id,
-                    "starts_at": _iso(meal.starts_at),
+                    "starts_at": iso(meal.starts_at),
                 },
             )
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def active_signup(meal_id: int, user_id: int) -> Signup | None:

@@ -15,7 +15,6 @@ from neighbours.meals import policies
 from neighbours.meals.conversations import sync_conversation
 from neighbours.meals.ledger import (
     ACTIVE,
-    _iso,
     announce,
     lock,
     promote_waitlist,
@@ -32,6 +31,7 @@ from neighbours.meals.models import (
 )
 from neighbours.meals.views import MealView, effective_status, meal_view, pools_of, waitlist_counts
 from neighbours.notifications.services import notify
+from neighbours.timefmt import iso
 
 KITCHEN_LEAD = timedelta(hours=2)
 
@@ -197,7 +197,7 @@ def cancel_meal(user: User, meal_id: int, reason: str) -> MealView:
             {
                 "meal_id": meal.id,
                 "meal_title": meal.title,
-                "starts_at": _iso(meal.starts_at),
+                "starts_at": iso(meal.starts_at),
                 "reason": reason,
             },
         )

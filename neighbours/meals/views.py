@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -23,12 +22,13 @@ from neighbours.meals.models import (
 from neighbours.messages.services import meal_conversation_id
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.pagination import Page, SortKey, paginate
+from neighbours.views import View
 
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 
 
 @dataclass
-class MealView:
+class MealView(View, row="meal"):
     """A meal with its pools' availability (and, for a diner, their own signup)."""
 
     meal: Meal
@@ -39,9 +39,6 @@ class MealView:
     warnings: list[str] = field(default_factory=list)
     unsuited_diets: list[str] = field(default_factory=list)
     conversation_id: int | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.meal, name)
 
     @property
     def status(self) -> str:
@@ -202,11 +199,8 @@ def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, i
 
 
 @dataclass
-class SignupView:
+class SignupView(View, row="signup"):
     signup: Signup
     waitlist_position: int | None
     warnings: list[str] = field(default_factory=list)
     unsuited_diets: list[str] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.signup, name)

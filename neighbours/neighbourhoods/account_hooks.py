@@ -14,6 +14,7 @@ from neighbours.accounts.models import User
 from neighbours.errors import Conflict
 from neighbours.extensions import db
 from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
+from neighbours.timefmt import iso
 
 
 def refuse_if_last_moderator(user: User) -> None:
@@ -68,9 +69,7 @@ def export_section(user: User) -> dict[str, Any]:
                 "role": m.role.value,
                 "status": m.status.value,
                 "message": m.message,
-                "created_at": m.created_at.isoformat().replace("+00:00", "Z")
-                if m.created_at
-                else None,
+                "created_at": iso(m.created_at),
             }
             for m in memberships
         ]
