@@ -7,6 +7,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from neighbours.timefmt import iso
+
 # The largest id a row can have: PostgreSQL's INTEGER, which every primary key here is.
 MAX_ID = 2**31 - 1
 
@@ -26,7 +28,7 @@ class UTCDateTime(ma.fields.AwareDateTime):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return iso(value.astimezone(dt.UTC))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
         result = super()._deserialize(value, attr, data, **kwargs)
