@@ -51,7 +51,7 @@ def canteen_hosts(canteen_ids: list[int]) -> dict[int, list[User]]:
     hosts: dict[int, list[User]] = {cid: [] for cid in canteen_ids}
     if canteen_ids:
         current = (
-            policies.current_hosts()
+            policies.current_hosts(with_suspended=True)
             .add_columns(CanteenHost.created_at)
             .where(CanteenHost.canteen_id.in_(canteen_ids))
             .subquery()

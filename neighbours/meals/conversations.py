@@ -59,7 +59,7 @@ def leave_host_conversations(user_id: int) -> None:
     canteens = dict(
         db.session.execute(select(Meal.id, Meal.canteen_id).where(Meal.id.in_(meal_ids))).all()
     )
-    hosted = current_hosts().where(CanteenHost.user_id == user_id).subquery()
+    hosted = current_hosts(with_suspended=True).where(CanteenHost.user_id == user_id).subquery()
     hosting = set(db.session.execute(select(hosted.c.canteen_id)).scalars())
     dining = set(
         db.session.execute(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, exists, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
 from neighbours.meals.models import Canteen, CanteenHost, Meal, MealStatus, Signup
 from neighbours.neighbourhoods import policies as neighbourhood_policies
-from neighbours.neighbourhoods.models import HOSTING_ROLES, Membership, MembershipStatus
+from neighbours.neighbourhoods.models import (
+    HOSTING_ROLES,
+    Membership,
+    MembershipStatus,
+    Suspension,
+)
 
 
 def is_member(user: User, neighbourhood_id: int) -> bool:
@@ -19,7 +24,7 @@ def is_member(user: User, neighbourhood_id: int) -> bool:
     )
 
 
-def current_hosts() -> Select[tuple[int, int]]:
+def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
     """(canteen_id, user_id) of every current host: THE one definition of hosting.
 
     A host is someone appointed to the canteen (a `CanteenHost` row) who is, right now, an
@@ -28,10 +33,12 @@ def current_hosts() -> Select[tuple[int, int]]:
     come from this query, so a host who was demoted, left or was removed has no power even if
     an appointment row were left behind. Ending a membership or the host role also deletes the
     appointments (`meals.services.end_hosting`), so rejoining never restores them: a moderator
-    has to appoint the person again. A suspension doesn't end hosting: it is temporary, ends
-    without any event, and already stops its holder from writing.
+    has to appoint the person again. A suspension doesn't end the appointment (it is
+    temporary and ends without any event) but suspends every host power while it is in force:
+    `with_suspended=True` lists the appointed hosts whatever their suspension (the hosts shown
+    on a canteen, the members of its meals' conversations), the default those who may act now.
     """
-    return (
+    query = (
         select(CanteenHost.canteen_id, CanteenHost.user_id)
         .join(Canteen, Canteen.id == CanteenHost.canteen_id)
         .join(
@@ -46,11 +53,21 @@ def current_hosts() -> Select[tuple[int, int]]:
             Membership.role.in_(HOSTING_ROLES),
         )
     )
+    if with_suspended:
+        return query
+    return query.where(
+        ~exists().where(
+            Suspension.user_id == CanteenHost.user_id,
+            Suspension.neighbourhood_id == Canteen.neighbourhood_id,
+            neighbourhood_policies.suspension_in_force(),
+        )
+    )
 
 
 def current_host_ids(canteen_id: int) -> set[int]:
-    """The ids of the canteen's current hosts (see `current_hosts`)."""
-    hosts = current_hosts().where(CanteenHost.canteen_id == canteen_id).subquery()
+    """The ids of the canteen's appointed hosts, suspended or not (see `current_hosts`)."""
+    hosts = current_hosts(with_suspended=True).where(CanteenHost.canteen_id == canteen_id)
+    hosts = hosts.subquery()
     return set(db.session.execute(select(hosts.c.user_id)).scalars())
 
 

@@ -129,10 +129,16 @@ def require_member(user: User, neighbourhood: Neighbourhood) -> Membership | Non
 
 
 def is_moderator(user: User, neighbourhood_id: int) -> bool:
+    """A moderator of this neighbourhood, right now: an active moderator membership and no
+    suspension in force (a suspended moderator moderates nothing until it ends)."""
     if user.is_admin:
         return True
     membership = active_membership(user, neighbourhood_id)
-    return membership is not None and membership.role == Role.MODERATOR
+    return (
+        membership is not None
+        and membership.role == Role.MODERATOR
+        and can_write_membership(membership)
+    )
 
 
 def require_moderator(user: User, neighbourhood: Neighbourhood) -> None:
@@ -170,6 +176,11 @@ def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
     )
 
 
+def suspension_in_force() -> Any:
+    """A condition on `Suspension` rows: lifted by nobody and not yet ended."""
+    return (Suspension.lifted_at.is_(None)) & (Suspension.ends_at > utcnow())
+
+
 def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
     """The suspension in force for a member of a neighbourhood, if any (moderation decides
     them; they live here because writing and the live rooms depend on them)."""
@@ -178,8 +189,7 @@ def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
         .where(
             Suspension.user_id == user_id,
             Suspension.neighbourhood_id == neighbourhood_id,
-            Suspension.lifted_at.is_(None),
-            Suspension.ends_at > utcnow(),
+            suspension_in_force(),
         )
         .order_by(Suspension.ends_at.desc())
         .limit(1)
