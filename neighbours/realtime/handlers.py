@@ -5,6 +5,7 @@ their features (see `live.on_event`)."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import current_app, request
@@ -18,7 +19,13 @@ from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.errors import error_ack
 from neighbours.realtime.live import NAMESPACE, authenticator, state
 from neighbours.realtime.registry import LiveSocket
-from neighbours.realtime.sockets import disconnect_local, forget, rooms_of, sync_rooms_for_user
+from neighbours.realtime.sockets import (
+    disconnect_local,
+    forget,
+    missed_while_connecting,
+    rooms_of,
+    sync_rooms_for_user,
+)
 from neighbours.realtime.sweeper import ensure_sweeping
 
 __all__ = ["app_error_ack", "disconnect_local", "forget", "register", "sync_rooms_for_user"]
@@ -32,6 +39,7 @@ def on_connect(auth: Any = None) -> bool:
     Refused with `unauthorized` without a live token, and with `too_many_sockets` when the
     user already holds `SOCKETS_PER_USER` sockets across every process.
     """
+    started = time.monotonic()
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = authenticator().authenticate(token if isinstance(token, str) else None)
     if identity is None:
@@ -52,6 +60,14 @@ def on_connect(auth: Any = None) -> bool:
     live = live_state.sockets.add(sid, user_id, identity.token_id, identity.expires_at)
     for room in rooms:
         live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
+    # A logout or a membership change told to this process while this socket was being signed
+    # in found nothing to act on: act on it now.
+    missed = missed_while_connecting(live, started, live_state)
+    if missed == "cut":
+        forget(app, live_state, sid)
+        raise Refused("unauthorized")
+    if missed == "sync":
+        sync_rooms_for_user(user_id)
     ensure_sweeping(app)
     return True
 

@@ -75,6 +75,12 @@ class LiveState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     authenticator: Authenticator | None = None
     room_providers: list[RoomProvider] = field(default_factory=list)
+    # When each user last had sockets cut (user_id -> (monotonic time, token_id or None for
+    # all)) or rooms re-synced (user_id -> time) on this process: a socket still connecting
+    # when that happened (signed in and placed from what was true a moment before) checks
+    # these once it is registered, so a logout or a leave can't slip between the two.
+    recent_cuts: dict[int, tuple[float, int | None]] = field(default_factory=dict)
+    recent_syncs: dict[int, float] = field(default_factory=dict)
 
 
 def state(app: Flask | None = None) -> LiveState:

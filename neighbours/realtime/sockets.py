@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, current_app
 
@@ -35,8 +36,36 @@ def _sync(live: LiveSocket) -> None:
         server.enter_room(live.sid, room, namespace=NAMESPACE)
 
 
+# How long a cut or a re-sync is remembered for sockets that were connecting meanwhile: far
+# longer than a connect takes.
+_REMEMBER_SECONDS = 30.0
+
+
+def _remember(marks: dict, user_id: int, value: object) -> None:
+    now = time.monotonic()
+    marks[user_id] = value
+    if len(marks) > 1000:  # keep it small: drop what no connect can still be waiting on
+        for key, mark in list(marks.items()):
+            at = mark[0] if isinstance(mark, tuple) else mark
+            if now - at > _REMEMBER_SECONDS:
+                marks.pop(key, None)
+
+
+def missed_while_connecting(live: LiveSocket, started: float, live_state: LiveState) -> str | None:
+    """What happened to this socket's user on this process since its connect began: "cut"
+    (its session or user was cut: cut it too), "sync" (rooms changed: sync it again) or None."""
+    cut = live_state.recent_cuts.get(live.user_id)
+    if cut is not None and cut[0] >= started and cut[1] in (None, live.token_id):
+        return "cut"
+    synced = live_state.recent_syncs.get(live.user_id)
+    if synced is not None and synced >= started:
+        return "sync"
+    return None
+
+
 def sync_rooms_for_user(user_id: int) -> None:
     """Bring this app's sockets of a user in line with their memberships."""
+    _remember(state().recent_syncs, user_id, time.monotonic())
     for live in state().sockets.of_user(user_id):
         try:
             _sync(live)
@@ -67,6 +96,7 @@ def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
     """Disconnect this app's sockets of a user (only those of one session if given)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     live_state = state(app)
+    _remember(live_state.recent_cuts, user_id, (time.monotonic(), token_id))
     for live in live_state.sockets.of_user(user_id):
         if token_id is not None and live.token_id != token_id:
             continue
