@@ -10,7 +10,11 @@ Installed on each app's Socket.IO server (`install`), it wraps the server's even
 - Each socket has a token bucket (`SOCKET_EVENT_RATE`, `SOCKET_EVENT_BURST`, off with
   `RATELIMIT_ENABLED=false`): past it an event is answered 429 without running anything, and a
   socket that keeps going after `SOCKET_EVENT_BURST` refusals in a row is cut.
-- An event no handler is registered for is answered 404 rather than left without an ack.
+- An event no handler is registered for is answered 404 rather than left without an ack, and
+  an event with more than one argument 422.
+- Before decoding: a binary packet (no event takes one; python-socketio would buffer its
+  attachments without limit) or a packet that can't be decoded closes the connection, logged in
+  one line.
 
 The checks run where the packet is read, before python-socketio starts a handler task, so a
 flood costs this process a dictionary lookup per event and holds up no one else.
@@ -57,6 +61,20 @@ def _cut(server: sio.Server, sid: str, namespace: str) -> None:
         log.debug("could not disconnect %s", sid, exc_info=True)
 
 
+_ONE_ARGUMENT = "Events take one argument, an object."
+# Socket.IO's BINARY_EVENT and BINARY_ACK packet types, as the first character of a packet.
+_BINARY = {str(packet.BINARY_EVENT), str(packet.BINARY_ACK)}
+
+
+def _cut_connection(server: sio.Server, eio_sid: str) -> None:
+    """Close the Engine.IO connection itself: its Socket.IO sockets go with it, through the
+    usual disconnect handler."""
+    try:
+        server.eio.disconnect(eio_sid)
+    except Exception:
+        log.debug("could not close %s", eio_sid, exc_info=True)
+
+
 def install(app: Flask, live: LiveState) -> None:
     """Wrap `live.server`'s event dispatch with the checks above."""
     server = live.server
@@ -93,6 +111,29 @@ def install(app: Flask, live: LiveState) -> None:
         if name not in handlers and "*" not in handlers:
             _ack(server, eio_sid, namespace, id, error_ack(404, f"No such event: {name[:50]}."))
             return None
+        if len(data) > 2:
+            _ack(server, eio_sid, namespace, id, error_ack(422, _ONE_ARGUMENT))
+            return None
         return dispatch(eio_sid, namespace, id, data)
 
     server._handle_event = guarded  # type: ignore[method-assign]
+    receive: Callable[..., Any] = server._handle_eio_message
+
+    def checked(eio_sid: str, data: Any) -> Any:
+        """Before a packet is decoded: no binary packets (no event takes one; python-socketio
+        would buffer up to 10^10 attachments of a packet that never completes), and a packet
+        that can't be decoded cuts its connection, in one log line (no ack is possible: its id
+        was not read)."""
+        if isinstance(data, bytes) or (isinstance(data, str) and data[:1] in _BINARY):
+            log.warning("binary packet from %s: cut", eio_sid)
+            _cut_connection(server, eio_sid)
+            return None
+        try:
+            return receive(eio_sid, data)
+        except Exception as exc:
+            log.warning("undecodable packet from %s (%s): cut", eio_sid, type(exc).__name__)
+            _cut_connection(server, eio_sid)
+            return None
+
+    server._handle_eio_message = checked  # type: ignore[method-assign]
+    server.eio.on("message", checked)  # Engine.IO holds the bound method it was given

@@ -10,6 +10,7 @@ the cap of sockets per user holds across the two processes.
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -389,3 +390,83 @@ def test_the_cap_of_sockets_per_user_holds_across_processes(live, auth):
             assert time.monotonic() < deadline, "a closed socket frees its place"
             time.sleep(0.1)
     assert again.client.connected
+
+
+# --- raw packets: what no official client sends ---------------------------------------------
+
+
+def _raw_socket(live: Any, token: str) -> Any:
+    """A Socket.IO connection spoken by hand over a websocket, signed in."""
+    import websocket
+
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{live.first.port}/socket.io/?EIO=4&transport=websocket", timeout=5
+    )
+    assert ws.recv().startswith("0")  # Engine.IO open
+    ws.send("40" + json.dumps({"token": token}))
+    reply = ws.recv()
+    assert reply.startswith("40"), reply
+    return ws
+
+
+def _closed_within(ws: Any, seconds: float) -> bool:
+    """Whether the server closes the connection within `seconds` (pings don't count)."""
+    import websocket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ws.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            if ws.recv() in ("", None) or not ws.connected:
+                return True
+        except websocket.WebSocketTimeoutException:
+            return False
+        except (websocket.WebSocketConnectionClosedException, OSError):
+            return True
+    return False
+
+
+def test_a_binary_packet_cuts_its_socket_before_anything_is_buffered(live, auth):
+    """python-socketio buffered up to 10^10 attachments of a binary packet that never ends:
+    150 frames of 990 KB took a worker from 123 to 266 MB. No event takes binary data."""
+    me = auth.user()
+    ws = _raw_socket(live, me.token)
+    ws.send('451-["meal:watch",{"_placeholder":true,"num":0}]')
+    assert _closed_within(ws, 2), "a binary event must cut its socket"
+    # Its place under the per-user cap is given back: the owner connects again.
+    again = _raw_socket(live, me.token)
+    again.close()
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        '42["meal:watch",' + "[" * 5000 + "]" * 5000 + "]",
+        '42["meal:watch",{"meal_id":1}',
+        "4" + "9" * 200 + '["meal:watch"]',
+        "49junk",
+    ],
+    ids=["deep", "truncated", "huge-id", "unknown-type"],
+)
+def test_an_undecodable_packet_cuts_its_socket_in_one_log_line(live, auth, packet):
+    me = auth.user()
+    ws = _raw_socket(live, me.token)
+    before = live.first.log().count("Traceback")
+    ws.send(packet)
+    assert _closed_within(ws, 2), "an undecodable packet must cut its socket"
+    assert live.first.log().count("Traceback") == before, live.first.log()[-3000:]
+
+
+def test_an_event_with_extra_arguments_is_a_422_ack(live, auth):
+    me = auth.user()
+    ws = _raw_socket(live, me.token)
+    ws.send('421["meal:unwatch",{"meal_id":1},2]')
+    ws.settimeout(5)
+    reply = ws.recv()
+    while reply == "2":  # an Engine.IO ping
+        ws.send("3")
+        reply = ws.recv()
+    assert reply.startswith("431"), reply
+    ack = json.loads(reply[3:])[0]
+    assert ack["ok"] is False and ack["error"]["code"] == 422, ack
+    ws.close()
