@@ -35,14 +35,23 @@ def _meal_id(data: Any) -> int | None:
     return None
 
 
-def on_meal_watch(data: Any = None) -> dict[str, Any]:
-    """Watch a meal's seats; only members of its neighbourhood may."""
+def _socket_and_meal(data: Any) -> tuple[LiveSocket, int] | dict[str, Any]:
+    """The calling socket and the meal id an event names, or the error ack to answer."""
     live = current_socket()
     if live is None:
         return app_error_ack(Unauthorized("This socket is not signed in."))
     meal_id = _meal_id(data)
     if meal_id is None:
         return error_ack(422, _BAD_MEAL_ID, "meal_id")
+    return live, meal_id
+
+
+def on_meal_watch(data: Any = None) -> dict[str, Any]:
+    """Watch a meal's seats; only members of its neighbourhood may."""
+    found = _socket_and_meal(data)
+    if isinstance(found, dict):
+        return found
+    live, meal_id = found
     user = db.session.get(User, live.user_id)
     try:
         if user is None or user.deleted_at is not None:
@@ -61,12 +70,10 @@ def on_meal_watch(data: Any = None) -> dict[str, Any]:
 
 def on_meal_unwatch(data: Any = None) -> dict[str, Any]:
     """Stop watching a meal."""
-    live = current_socket()
-    if live is None:
-        return app_error_ack(Unauthorized("This socket is not signed in."))
-    meal_id = _meal_id(data)
-    if meal_id is None:
-        return error_ack(422, _BAD_MEAL_ID, "meal_id")
+    found = _socket_and_meal(data)
+    if isinstance(found, dict):
+        return found
+    live, meal_id = found
     live.extras.get(WATCHING, {}).pop(meal_id, None)
     leave(live, meal_room(meal_id))
     return {"ok": True, "meal_id": meal_id}
