@@ -68,11 +68,20 @@ _BINARY = {str(packet.BINARY_EVENT), str(packet.BINARY_ACK)}
 
 def _cut_connection(server: sio.Server, eio_sid: str) -> None:
     """Close the Engine.IO connection itself: its Socket.IO sockets go with it, through the
-    usual disconnect handler."""
+    usual disconnect handler.
+
+    Without waiting for its queue to drain: on the polling transport nothing drains it once the
+    client has gone, and `eio.disconnect` (which waits) held the request, and its worker
+    connection, forever.
+    """
+    connection = server.eio.sockets.get(eio_sid)
+    if connection is None:
+        return
     try:
-        server.eio.disconnect(eio_sid)
+        connection.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
     except Exception:
         log.debug("could not close %s", eio_sid, exc_info=True)
+    server.eio.sockets.pop(eio_sid, None)
 
 
 def install(app: Flask, live: LiveState) -> None:
@@ -123,17 +132,29 @@ def install(app: Flask, live: LiveState) -> None:
         """Before a packet is decoded: no binary packets (no event takes one; python-socketio
         would buffer up to 10^10 attachments of a packet that never completes), and a packet
         that can't be decoded cuts its connection, in one log line (no ack is possible: its id
-        was not read)."""
+        was not read). What follows on a connection already cut is dropped without a word."""
+        if eio_sid in cut_off:
+            return None
         if isinstance(data, bytes) or (isinstance(data, str) and data[:1] in _BINARY):
             log.warning("binary packet from %s: cut", eio_sid)
-            _cut_connection(server, eio_sid)
+            cut_connection(eio_sid)
             return None
         try:
             return receive(eio_sid, data)
         except Exception as exc:
             log.warning("undecodable packet from %s (%s): cut", eio_sid, type(exc).__name__)
-            _cut_connection(server, eio_sid)
+            cut_connection(eio_sid)
             return None
+
+    # Connections cut here, newest last: the rest of a polling payload, or what a client keeps
+    # sending before it notices, is dropped without a word (bounded: oldest forgotten first).
+    cut_off: dict[str, None] = {}
+
+    def cut_connection(eio_sid: str) -> None:
+        cut_off[eio_sid] = None
+        while len(cut_off) > 10_000:
+            cut_off.pop(next(iter(cut_off)))
+        _cut_connection(server, eio_sid)
 
     server._handle_eio_message = checked  # type: ignore[method-assign]
     server.eio.on("message", checked)  # Engine.IO holds the bound method it was given

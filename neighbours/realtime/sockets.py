@@ -81,15 +81,57 @@ def forget(app: Flask, live_state: LiveState, sid: str) -> LiveSocket | None:
     return live
 
 
+def _disconnect(live_state: LiveState, sid: str) -> None:
+    """Disconnect a socket of this process, even one python-socketio is still connecting.
+
+    Between the connect handler's return and python-socketio marking the socket connected, a
+    disconnect does nothing (it is "pending"), and the socket would end up connected, in its
+    rooms, and unknown to the registry: then try again as soon as it is connected.
+    """
+    server = live_state.server
+    if server.manager.is_connected(sid, NAMESPACE):
+        server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+        return
+
+    def when_connected() -> None:
+        for _ in range(100):  # 5 s at most (a connect takes milliseconds), or it went away
+            server.sleep(0.05)
+            if server.manager.is_connected(sid, NAMESPACE):
+                server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+                return
+
+    server.start_background_task(when_connected)
+
+
 def cut(app: Flask, live_state: LiveState, sockets: list[LiveSocket], why: str) -> None:
     """Forget and disconnect sockets of this process, saying why in the log."""
     for socket in sockets:
         log.info("cutting socket %s of user %s: %s", socket.sid, socket.user_id, why)
         forget(app, live_state, socket.sid)
         try:
-            live_state.server.disconnect(socket.sid, namespace=NAMESPACE, ignore_queue=True)
+            _disconnect(live_state, socket.sid)
         except Exception:  # it went away meanwhile
             log.debug("could not disconnect %s", socket.sid, exc_info=True)
+
+
+def connected_sids(live_state: LiveState) -> list[str]:
+    """The sockets python-socketio has connected on this process, whatever the registry says."""
+    connected = live_state.server.manager.rooms.get(NAMESPACE, {}).get(None, {})
+    return list(connected)
+
+
+def cut_orphans(live_state: LiveState) -> int:
+    """Disconnect sockets that are connected but unknown to the registry: the registry is the
+    truth, and a socket it forgot must not keep listening in its rooms. Returns how many."""
+    orphans = [sid for sid in connected_sids(live_state) if live_state.sockets.get(sid) is None]
+    for sid in orphans:
+        if live_state.server.manager.is_connected(sid, NAMESPACE):
+            log.warning("socket %s connected but unknown to the registry: cut", sid)
+            try:
+                live_state.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            except Exception:
+                log.debug("could not disconnect %s", sid, exc_info=True)
+    return len(orphans)
 
 
 def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
@@ -97,11 +139,9 @@ def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     live_state = state(app)
     _remember(live_state.recent_cuts, user_id, (time.monotonic(), token_id))
-    for live in live_state.sockets.of_user(user_id):
-        if token_id is not None and live.token_id != token_id:
-            continue
-        forget(app, live_state, live.sid)
-        try:
-            live_state.server.disconnect(live.sid, namespace=NAMESPACE, ignore_queue=True)
-        except Exception:  # it went away meanwhile
-            log.debug("could not disconnect %s", live.sid, exc_info=True)
+    mine = [
+        live
+        for live in live_state.sockets.of_user(user_id)
+        if token_id is None or live.token_id == token_id
+    ]
+    cut(app, live_state, mine, "session ended")

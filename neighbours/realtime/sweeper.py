@@ -3,9 +3,11 @@
 Logout, revoked sessions, password changes and account deletion cut sockets at once through
 control messages; what no message announces is a token that expires while its socket is
 connected. Every `SOCKET_SWEEP_SECONDS` (1 s) the sweeper cuts this process's sockets whose
-token has expired, an in-memory check. Every `SOCKET_REVALIDATE_SECONDS` (30 s) it checks all of
-this process's sockets against the database in one query, a safety net for a control message
-lost while Redis was away. It also keeps this process's sockets counted in the per-user cap.
+token has expired, an in-memory check, and any socket python-socketio holds connected that the
+registry doesn't know (the registry is the truth: a socket it forgot must not listen). Every
+`SOCKET_REVALIDATE_SECONDS` (30 s) it checks all of this process's sockets against the database
+in one query, a safety net for a control message lost while Redis was away. It also keeps
+this process's sockets counted in the per-user cap.
 
 It runs while the app has sockets: started by the first connect, it stops when the last one
 goes, so apps without sockets (CLI, tests) hold no task.
@@ -21,7 +23,7 @@ from flask import Flask
 from neighbours.database import utcnow
 from neighbours.realtime import caps
 from neighbours.realtime.live import LiveState, authenticator, state
-from neighbours.realtime.sockets import cut
+from neighbours.realtime.sockets import connected_sids, cut, cut_orphans
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,12 @@ def run(app: Flask) -> None:
     while True:
         live.server.sleep(interval)
         with live.lock:
-            if not len(live.sockets):
+            if not len(live.sockets) and not connected_sids(live):
                 live.sweeping = False
                 return
         try:
             now = time.monotonic()
+            cut_orphans(live)
             cut_expired(app, live)
             if now >= next_revalidation:
                 next_revalidation = now + revalidate_every

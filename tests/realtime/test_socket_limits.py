@@ -132,3 +132,46 @@ def test_a_session_revoked_without_a_control_message_is_cut_by_revalidation(limi
     db.session.commit()
 
     assert _wait(lambda: not socket.is_connected(), 2), "revalidation every 0.5 s cuts it"
+
+
+def test_a_connected_socket_the_registry_forgot_is_cut_by_the_sweeper(limited):
+    """The registry is the truth: a socket python-socketio holds connected but the registry
+    doesn't know (as a disconnect that landed while it was still connecting left one, hearing
+    everything in its rooms) is cut at the next sweep."""
+    from neighbours.realtime.live import state
+
+    limited.config["TOKEN_TTL_SECONDS"] = 3600
+    me = Auth(limited).user()
+    socket = _connect(limited, me.token)
+    live_state = state(limited)
+    (live,) = live_state.sockets.of_user(me.id)
+    live_state.sockets.remove(live.sid)  # forgotten, still connected and in its rooms
+    assert socket.is_connected()
+    assert _wait(lambda: not socket.is_connected(), 2), "the sweep every 0.2 s cuts it"
+
+
+def test_a_socket_cut_while_still_connecting_is_cut_once_connected(limited):
+    """A disconnect does nothing while python-socketio still counts the socket as connecting;
+    the cut then waits for the connect to finish instead of being lost."""
+    from neighbours.realtime.live import state
+    from neighbours.realtime.sockets import disconnect_local
+
+    limited.config["TOKEN_TTL_SECONDS"] = 3600
+    me = Auth(limited).user()
+    live_state = state(limited)
+    manager = live_state.server.manager
+    connect = manager.connect
+
+    def connect_after_a_cut(sid: str, namespace: str) -> Any:
+        # The very moment of the race: the connect handler has returned (the socket is in the
+        # registry) and python-socketio is about to mark it connected.
+        with limited.app_context():
+            disconnect_local(me.id)
+        return connect(sid, namespace)
+
+    manager.connect = connect_after_a_cut
+    try:
+        socket = _connect(limited, me.token)
+    finally:
+        manager.connect = connect
+    assert _wait(lambda: not socket.is_connected(), 2), "cut once its connect completed"

@@ -470,3 +470,22 @@ def test_an_event_with_extra_arguments_is_a_422_ack(live, auth):
     ack = json.loads(reply[3:])[0]
     assert ack["ok"] is False and ack["error"]["code"] == 422, ack
     ws.close()
+
+
+def test_a_bad_packet_over_polling_neither_hangs_nor_repeats(live):
+    """Over long-polling, without signing in: a packet that can't be decoded answered nothing
+    (the cut waited for a queue nothing drains), and each such request held a worker connection
+    for good, so 2,000 froze a process. Now the POST answers at once, the rest of its payload is
+    dropped in silence, and the process keeps serving."""
+    base = f"{live.first.url}/socket.io/?EIO=4&transport=polling"
+    opened = requests.get(base, timeout=5)
+    assert opened.status_code == 200, opened.text
+    sid = json.loads(opened.text[1:])["sid"]
+    before = live.first.log().count("undecodable packet")
+    started = time.monotonic()
+    posted = requests.post(f"{base}&sid={sid}", data="42[\x1e42[\x1e42[", timeout=5)
+    assert time.monotonic() - started < 2, "the POST must answer at once"
+    assert posted.status_code in (200, 400), posted.text
+    assert requests.get(f"{live.first.url}/healthz", timeout=5).status_code == 200
+    time.sleep(0.2)
+    assert live.first.log().count("undecodable packet") - before == 1, live.first.log()[-2000:]
