@@ -28,8 +28,9 @@ from neighbours import auth as auth_module
 from neighbours import create_app
 from neighbours.database import utcnow
 from neighbours.extensions import db
-from tests.conftest import TEST_PASSWORD, Actor, Auth, _empty_tables, base_config
-from tests.meals.conftest import Kitchen
+from tests.support.database import empty_tables
+from tests.support.factories import Actor, Auth, Kitchen
+from tests.support.settings import TEST_PASSWORD, base_config
 
 ROLES = ("anonymous", "outsider", "member", "host", "moderator", "suspended")
 API = "/api/v1"
@@ -472,7 +473,7 @@ class Worlds:
     def fresh(self, *, will_write: bool) -> World:
         if self.world is None or self.snapshot is None:
             db.session.remove()
-            _empty_tables()
+            empty_tables()
             self.world = build_world(self.app)
             self.snapshot = Snapshot()
         elif self.dirty:
@@ -490,7 +491,7 @@ def matrix_app() -> Iterator[Flask]:
         with app.app_context():
             yield app
             db.session.remove()
-            _empty_tables()
+            empty_tables()
             db.engine.dispose()
 
 

@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import TEST_PASSWORD, Actor
 from tests.helpers import assert_error
+from tests.support.factories import Actor
+from tests.support.settings import TEST_PASSWORD
 
 # --- one error shape ----------------------------------------------------------------------
 
@@ -442,7 +443,7 @@ def test_readyz_is_503_when_redis_is_unreachable(make_app, app):
 
 @pytest.mark.redis
 def test_readyz_with_redis_up(make_app, app):
-    from tests.conftest import REDIS_URL
+    from tests.support.settings import REDIS_URL
 
     up = make_app(REDIS_URL=REDIS_URL, REDIS_CHANNEL_PREFIX="test-readyz")
     r = up.test_client().get("/readyz")

@@ -20,7 +20,8 @@ from schemathesis.config import SchemathesisConfig
 from neighbours import create_app
 from neighbours.database import utcnow
 from neighbours.extensions import db
-from tests.conftest import Actor, base_config
+from tests.support.factories import Actor
+from tests.support.settings import base_config
 
 MAX_EXAMPLES = 10
 CHECKS = [
@@ -91,8 +92,7 @@ def seed_world(auth: Any) -> Actor:
 
 def _document() -> dict[str, Any]:
     """The OpenAPI document, as served; it does not depend on the database."""
-    app = create_app(base_config())
-    return app.test_client().get("/api/openapi.json").get_json()
+    return create_app(base_config()).test_client().get("/api/openapi.json").get_json()
 
 
 # The coverage phase (every boundary of every field, hundreds of explicit cases per
@@ -158,9 +158,4 @@ def test_every_operation_agrees_with_the_openapi_document(
     path = case.operation.path
     if path in SIGNS_OUT or path.startswith("/api/v1/me/sessions"):
         world.token = auth.token_for(world)
-    try:
-        case.call_and_validate(app=app, headers=world.headers, checks=CHECKS)
-    finally:
-        # The test's app context outlives each request, and with it the request's session;
-        # in production the session ends with the request. Do the same here.
-        db.session.remove()
+    case.call_and_validate(app=app, headers=world.headers, checks=CHECKS)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from neighbours.extensions import db
-from tests.conftest import Actor
 from tests.helpers import assert_error
+from tests.support.factories import Actor
 from tests.test_fuzz_openapi import _document, seed_world
 
 DOC = _document()
@@ -294,7 +294,7 @@ def test_a_weak_password_longer_than_72_characters_is_refused(client: Any) -> No
 
 
 def test_a_long_new_password_is_scored_not_a_500(client: Any, auth: Any) -> None:
-    from tests.conftest import TEST_PASSWORD
+    from tests.support.settings import TEST_PASSWORD
 
     me = auth.user()
     response = client.post(

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
-
-STRONG_PASSWORD = "correct horse battery staple"
+from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 
 @pytest.fixture

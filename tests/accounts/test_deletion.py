@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from neighbours.extensions import db
 from neighbours.meals.models import Signup, SignupStatus
-from tests.conftest import TEST_PASSWORD
 from tests.helpers import assert_error
-from tests.meals.conftest import kitchen  # noqa: F401
+from tests.support.settings import TEST_PASSWORD
 
 
-def test_deletion_frees_future_seats_for_the_waitlist(client, auth, kitchen):  # noqa: F811
+def test_deletion_frees_future_seats_for_the_waitlist(client, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 2})
     nh = canteen.neighbourhood

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.accounts.conftest import STRONG_PASSWORD
-from tests.conftest import TEST_PASSWORD
+import pytest
+
 from tests.helpers import assert_error
+from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 
 def _login(client, email, password, ip="10.0.0.1", **kwargs):
@@ -52,6 +53,7 @@ def test_the_per_account_ceiling_stops_guessing_spread_over_addresses(make_app, 
     assert_error(_login(client, ana.email, TEST_PASSWORD, ip="10.1.0.98"), 429)
 
 
+@pytest.mark.commits  # guesses on several threads, each with its own connection
 def test_simultaneous_guesses_are_counted_before_the_password_is_checked(
     make_app, auth, cheap_argon2
 ):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from neighbours.accounts.models import AccessToken
 from neighbours.extensions import db
-from tests.conftest import TEST_PASSWORD
 from tests.helpers import assert_error
+from tests.support.settings import TEST_PASSWORD
 
 NEW_PASSWORD = "another-long-unguessable-passphrase-77"
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from neighbours.dietary import EU_ALLERGENS
-from tests.conftest import TEST_PASSWORD
 from tests.helpers import assert_error
+from tests.support.settings import TEST_PASSWORD
 
 # --- GET /me ------------------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ import hashlib
 import pytest
 from sqlalchemy import text
 
-from tests.accounts.conftest import STRONG_PASSWORD
-from tests.conftest import TEST_PASSWORD
 from tests.helpers import assert_error
+from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 # --- register ---------------------------------------------------------------------------
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
-
 from neighbours.extensions import db
 
 API = "/api/v1"
@@ -54,16 +52,3 @@ def fresh(obj: Any) -> Any:
     """Reload a model instance from the database."""
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)
-
-
-@pytest.fixture
-def requests_end_like_production(app: Any) -> None:
-    """End each test request's transaction, as the real app context teardown does.
-
-    The test client reuses the test's app context, so without this a request that fails
-    after taking the meal lock would leave its transaction open for the next request to commit.
-    """
-
-    @app.teardown_request
-    def _end_transaction(_exc: BaseException | None) -> None:
-        db.session.rollback()

@@ -14,10 +14,9 @@ import pytest
 
 from neighbours.database import utcnow
 from tests.helpers import assert_error
-from tests.meals.api import (  # noqa: F401  (a fixture)
+from tests.meals.api import (
     API,
     iso,
-    requests_end_like_production,
     signed_up,
 )
 
@@ -242,7 +241,7 @@ def test_a_moderator_who_hosts_keeps_hosting_as_moderator_and_stops_as_member(
 
 
 def test_a_deleted_account_stops_hosting(client, auth, dinner):
-    from tests.conftest import TEST_PASSWORD
+    from tests.support.settings import TEST_PASSWORD
 
     canteen, co_host = dinner["canteen"], dinner["co_host"]
     r = client.delete(f"{API}/me", json={"password": TEST_PASSWORD}, headers=canteen.host.headers)
@@ -302,7 +301,6 @@ def test_an_appointment_without_a_hosting_membership_grants_nothing(client, auth
     assert person.id not in listed_hosts(client, canteen)
 
 
-@pytest.mark.usefixtures("requests_end_like_production")
 @pytest.mark.parametrize("path", ["removed_as_host", "demoted_to_member"])
 def test_a_former_host_watching_a_draft_stops_hearing_it(client, dinner, sockets, path):
     """The room sync that follows the end of hosting re-checks watched meals: a draft is for

@@ -7,11 +7,8 @@ import pytest
 from tests.helpers import assert_error
 from tests.meals.api import (
     API,
-    requests_end_like_production,  # noqa: F401
     signed_up,
 )
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
 
 
 def check_in(client, host, signup_id, **body):

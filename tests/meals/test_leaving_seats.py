@@ -113,6 +113,7 @@ def test_a_moderator_cannot_remove_a_moderator_or_themselves(client, auth):
 
 
 @pytest.mark.postgres
+@pytest.mark.commits  # requests race on several threads, each with its own connection
 @pytest.mark.parametrize("round_", range(3))
 def test_a_leave_racing_signups_never_oversells(race_app, client, auth, kitchen, round_):  # noqa: F811
     """One diner with seats at three meals leaves while newcomers sign up for them."""

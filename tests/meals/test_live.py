@@ -7,12 +7,9 @@ import pytest
 from neighbours.extensions import socketio
 from tests.meals.api import (
     API,
-    requests_end_like_production,  # noqa: F401
     sign_up,
     signed_up,
 )
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
 
 
 @pytest.fixture

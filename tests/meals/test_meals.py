@@ -16,11 +16,8 @@ from tests.meals.api import (
     availability,
     iso,
     notifications,
-    requests_end_like_production,  # noqa: F401
     signed_up,
 )
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
 
 
 def payload(**changes):

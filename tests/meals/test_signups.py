@@ -15,12 +15,9 @@ from tests.meals.api import (
     availability,
     my_signup,
     notifications,
-    requests_end_like_production,  # noqa: F401
     sign_up,
     signed_up,
 )
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
 
 
 def table(capacity, taken, waitlist):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers import assert_error
-from tests.meals.conftest import kitchen  # noqa: F401  (the factory fixture)
 
 URL = "/api/v1/conversations"
 
@@ -29,7 +28,7 @@ def sign_up(client: Any, meal_id: int, actor: Any, party_size: int = 1) -> Any:
     )
 
 
-def test_publishing_opens_the_conversation_with_the_host(client, auth, kitchen):  # noqa: F811
+def test_publishing_opens_the_conversation_with_the_host(client, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="draft")
     host = canteen.host
@@ -46,7 +45,7 @@ def test_publishing_opens_the_conversation_with_the_host(client, auth, kitchen):
     ]
 
 
-def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, kitchen):  # noqa: F811
+def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 2})
     nh, host = canteen.neighbourhood, canteen.host
@@ -74,7 +73,7 @@ def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, k
     assert r.status_code == 201
 
 
-def test_a_new_host_joins_the_conversations_of_upcoming_meals(client, auth, kitchen):  # noqa: F811
+def test_a_new_host_joins_the_conversations_of_upcoming_meals(client, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     moderator = canteen.neighbourhood.moderator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
-from tests.conftest import TEST_PASSWORD
-from tests.realtime.conftest import events
+from tests.support.settings import TEST_PASSWORD
+from tests.support.sockets import received
 
 
 def test_logout_disconnects_that_sessions_sockets_only(auth, client, db, sockets):
@@ -23,7 +23,7 @@ def test_logout_disconnects_that_sessions_sockets_only(auth, client, db, sockets
     # The server forgot the cut socket too: events to the user reach only the laptop.
     publish("probe", {}, user_room(me.id))
     db.session.commit()
-    assert events(laptop, "probe") == [{}]
+    assert received(laptop, "probe") == [{}]
 
 
 def test_account_deletion_disconnects_every_socket_of_the_user(auth, client, sockets):

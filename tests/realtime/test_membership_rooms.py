@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
 
 def _probe(db, neighbourhood_id):
@@ -15,7 +15,7 @@ def _probe(db, neighbourhood_id):
 def _hears(socket, db, neighbourhood_id) -> bool:
     socket.get_received()
     _probe(db, neighbourhood_id)
-    return events(socket, "probe") == [{"neighbourhood_id": neighbourhood_id}]
+    return received(socket, "probe") == [{"neighbourhood_id": neighbourhood_id}]
 
 
 def test_joining_an_open_neighbourhood_puts_live_sockets_in_its_room(auth, client, db, sockets):

@@ -17,7 +17,7 @@ from neighbours.accounts.models import AccessToken
 from neighbours.auth import hash_token
 from neighbours.database import utcnow
 from neighbours.extensions import db, socketio
-from tests.conftest import Auth
+from tests.support.factories import Auth
 
 
 @pytest.fixture
@@ -117,6 +117,7 @@ def test_a_socket_is_cut_when_its_token_expires(limited):
     assert utcnow() >= expires.expires_at
 
 
+@pytest.mark.commits  # the revalidation runs on the sweeper's thread
 def test_a_session_revoked_without_a_control_message_is_cut_by_revalidation(limited):
     auth = Auth(limited)
     me = auth.user()
