@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import assert_error
+from tests.support.api import v1
+from tests.support.errors import assert_error
 from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 
 def _login(client, email, password, ip="10.0.0.1", **kwargs):
     return client.post(
-        "/api/v1/auth/login",
+        v1("/auth/login"),
         json={"email": email, "password": password},
         environ_base={"REMOTE_ADDR": ip},
         **kwargs,
@@ -72,7 +73,7 @@ def test_simultaneous_guesses_are_counted_before_the_password_is_checked(
 
 def _change_password(client, actor, current, new=STRONG_PASSWORD + " again"):
     return client.post(
-        "/api/v1/me/password",
+        v1("/me/password"),
         json={"current_password": current, "new_password": new},
         headers=actor.headers,
     )

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from neighbours.extensions import db
-
-API = "/api/v1"
+from tests.support.api import v1
 
 
 def iso(value: datetime) -> str:
@@ -16,7 +15,7 @@ def iso(value: datetime) -> str:
 
 def sign_up(client: Any, meal: Any, actor: Any, pool: str = "table", party_size: int = 1) -> Any:
     return client.post(
-        f"{API}/meals/{meal.id}/signups",
+        v1(f"/meals/{meal.id}/signups"),
         json={"pool": pool, "party_size": party_size},
         headers=actor.headers,
     )
@@ -29,20 +28,20 @@ def signed_up(client: Any, meal: Any, actor: Any, pool: str = "table", party_siz
 
 
 def my_signup(client: Any, meal: Any, actor: Any) -> dict:
-    r = client.get(f"{API}/meals/{meal.id}/signups/me", headers=actor.headers)
+    r = client.get(v1(f"/meals/{meal.id}/signups/me"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     return {"status": body["status"], "waitlist_position": body["waitlist_position"]}
 
 
 def availability(client: Any, meal: Any, actor: Any) -> dict:
-    r = client.get(f"{API}/meals/{meal.id}", headers=actor.headers)
+    r = client.get(v1(f"/meals/{meal.id}"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     return r.get_json()["availability"]
 
 
 def notifications(client: Any, actor: Any, type_: str | None = None) -> list[dict]:
-    r = client.get(f"{API}/notifications?limit=100", headers=actor.headers)
+    r = client.get(v1("/notifications?limit=100"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     items = r.get_json()["items"]
     return [n for n in items if type_ is None or n["type"] == type_]

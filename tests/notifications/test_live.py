@@ -9,19 +9,19 @@ from neighbours.notifications.services import notify
 from tests.support.sockets import received
 
 
-def test_approval_sends_notification_created_to_the_members_sockets(auth, client, sockets):
+def test_approval_sends_notification_created_to_the_members_sockets(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval", name="Croix-Rousse")
     me = auth.member(quartier, status="pending")
     phone, laptop = sockets.connect(me.token), sockets.connect(auth.token_for(me))
     moderator = sockets.connect(quartier.moderator.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/approve",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/approve",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
 
-    stored = client.get("/api/v1/notifications", headers=me.headers).get_json()["items"]
+    stored = api.get("/notifications", headers=me.headers).get_json()["items"]
     assert len(stored) == 1
     for socket in (phone, laptop):
         got = received(socket, "notification:created")
@@ -34,13 +34,13 @@ def test_approval_sends_notification_created_to_the_members_sockets(auth, client
     assert received(moderator, "notification:created") == []
 
 
-def test_decline_sends_membership_declined(auth, client, sockets):
+def test_decline_sends_membership_declined(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     phone = sockets.connect(me.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/decline",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/decline",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
@@ -51,15 +51,13 @@ def test_decline_sends_membership_declined(auth, client, sockets):
     assert event["read_at"] is None
 
 
-def test_a_refused_approval_sends_nothing(auth, client, sockets):
+def test_a_refused_approval_sends_nothing(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     member = auth.member(quartier)
     phone = sockets.connect(me.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/approve", headers=member.headers
-    )
+    r = api.post(f"/neighbourhoods/{quartier.id}/members/{me.id}/approve", headers=member.headers)
     assert r.status_code == 403
 
     assert received(phone, "notification:created") == []

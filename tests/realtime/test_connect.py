@@ -37,9 +37,9 @@ def test_connect_with_an_unknown_token_is_refused(auth, sockets):
     assert not sockets.connect("not-a-real-token").is_connected()
 
 
-def test_connect_with_a_revoked_token_is_refused(auth, client, sockets):
+def test_connect_with_a_revoked_token_is_refused(auth, api, sockets):
     me = auth.user()
-    assert client.post("/api/v1/auth/logout", headers=me.headers).status_code == 204
+    assert api.post("/auth/logout", headers=me.headers).status_code == 204
     assert not sockets.connect(me.token).is_connected()
 
 
@@ -54,12 +54,12 @@ def test_connect_with_an_expired_token_is_refused(auth, db, sockets):
     assert not sockets.connect(me.token).is_connected()
 
 
-def test_connect_of_a_deleted_account_is_refused(auth, client, sockets):
+def test_connect_of_a_deleted_account_is_refused(auth, api, sockets):
     from tests.support.settings import TEST_PASSWORD
 
     me = auth.user()
     other_session = auth.token_for(me)
-    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=me.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=me.headers)
     assert r.status_code == 204, r.get_json()
     assert not sockets.connect(other_session).is_connected()
 

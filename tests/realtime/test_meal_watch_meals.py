@@ -58,15 +58,13 @@ def test_unwatch_stops_the_events(auth, db, kitchen, sockets):
     assert received(socket, "meal:availability") == []
 
 
-def test_leaving_the_neighbourhood_stops_watching_its_meals(auth, client, db, kitchen, sockets):
+def test_leaving_the_neighbourhood_stops_watching_its_meals(auth, api, db, kitchen, sockets):
     meal = kitchen.meal()
     me = auth.member(meal.canteen_obj.neighbourhood)
     socket = sockets.connect(me.token)
     assert _watch(socket, {"meal_id": meal.id})["ok"]
 
-    r = client.delete(
-        f"/api/v1/neighbourhoods/{meal.neighbourhood_id}/members/me", headers=me.headers
-    )
+    r = api.delete(f"/neighbourhoods/{meal.neighbourhood_id}/members/me", headers=me.headers)
     assert r.status_code == 204
 
     _availability(db, meal.id, {"meal_id": meal.id})

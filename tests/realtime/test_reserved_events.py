@@ -26,7 +26,7 @@ def test_the_guard_refuses_every_reserved_name():
 @pytest.mark.parametrize("name", RESERVED)
 @pytest.mark.parametrize("ack", [True, False], ids=["with-ack", "no-ack"])
 def test_a_reserved_name_reaches_no_handler_and_logout_still_cuts(
-    app, auth, client, db, sockets, name, ack
+    app, auth, api, db, sockets, name, ack
 ):
     me = auth.user()
     phone = sockets.connect(me.token)
@@ -42,7 +42,7 @@ def test_a_reserved_name_reaches_no_handler_and_logout_still_cuts(
     db.session.commit()
     assert received(phone, "probe") == [{"n": 1}]
 
-    assert client.post("/api/v1/auth/logout", headers=me.headers).status_code == 204
+    assert api.post("/auth/logout", headers=me.headers).status_code == 204
 
     assert not phone.is_connected(), "logout cuts the socket"
     assert state(app).sockets.get(sid) is None

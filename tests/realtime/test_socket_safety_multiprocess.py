@@ -30,12 +30,12 @@ from neighbours.realtime.rooms import neighbourhood_room, user_room
 from tests.realtime import servers
 from tests.realtime.test_multiprocess import Phone, _wait_subscribed
 from tests.realtime.test_reserved_events import RESERVED
+from tests.support.api import PREFIX as API
 from tests.support.settings import DATABASE_URL, REDIS_URL, TEST_PASSWORD
 
 # Real commits: gunicorn processes read what the test writes.
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.commits]
 
-API = "/api/v1"
 TOKEN_TTL_S = 4  # tokens issued by a login on the servers
 SOCKETS_PER_USER = 3
 CUT_WITHIN_S = 2.0

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 PREFIX = "/api/v1"
 
 
-def url(path: str) -> str:
+def v1(path: str) -> str:
     """The full path of an API path written from the prefix on (`/me` -> `/api/v1/me`)."""
     assert path.startswith("/") and not path.startswith(PREFIX), path
     return PREFIX + path
@@ -28,7 +28,7 @@ class Api:
     def open(self, method: str, path: str, *, as_: Any = None, **kwargs: Any) -> Any:
         if as_ is not None:
             kwargs["headers"] = {**as_.headers, **(kwargs.get("headers") or {})}
-        return self.client.open(url(path), method=method, **kwargs)
+        return self.client.open(v1(path), method=method, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.open("GET", path, **kwargs)
