@@ -12,26 +12,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_app_context
 
 from neighbours import create_app
 from neighbours.extensions import db, limiter, socketio
 from tests.support.settings import base_config
 
 
-def hand_over(app: Flask) -> None:
+def hand_over() -> None:
     """Commit what the test's own code left in its session, so the request sees it.
 
     Before each request had its own app context, test code and requests shared one session
     and the request committed whatever the test had set up; now the test commits it first.
     """
-    from flask import current_app
-
-    try:
-        same_app = current_app._get_current_object() is app  # type: ignore[attr-defined]
-    except RuntimeError:
-        return  # no app context: nothing of the test's is pending
-    if same_app and db.session.registry.has():
+    if has_app_context() and db.session.registry.has():
         db.session.commit()
 
 
@@ -45,7 +39,7 @@ def own_app_context(app: Flask) -> None:
     inner = app.wsgi_app
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        hand_over(app)
+        hand_over()
         with app.app_context():
             return inner(environ, start_response)
 

@@ -23,7 +23,7 @@ events = received
 
 def _in_own_context(method: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: SocketClient, *args: Any, **kwargs: Any) -> Any:
-        hand_over(self.app)
+        hand_over()
         with self.app.app_context():
             return method(self, *args, **kwargs)
 
