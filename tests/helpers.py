@@ -1,20 +1,5 @@
-"""Assertions shared by the tests."""
+"""Kept for tests written before tests/support: the assertions now live in tests.support.errors."""
 
-from __future__ import annotations
+from tests.support.errors import assert_error
 
-from typing import Any
-
-
-def assert_error(
-    response: Any, code: int, field: str | None = None, location: str = "json"
-) -> dict:
-    """The response is the one JSON error shape with this code (and names `field`)."""
-    assert response.status_code == code, (response.status_code, response.get_data(as_text=True))
-    assert response.is_json, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["code"] == code
-    assert isinstance(body["status"], str) and body["status"]
-    assert isinstance(body["message"], str) and body["message"]
-    if field is not None:
-        assert field in body["errors"][location], body
-    return body
+__all__ = ["assert_error"]

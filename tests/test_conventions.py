@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import TEST_PASSWORD, Actor
-from tests.helpers import assert_error
+from tests.support.api import v1
+from tests.support.errors import assert_error
+from tests.support.factories import Actor
+from tests.support.settings import TEST_PASSWORD
 
 # --- one error shape ----------------------------------------------------------------------
 
@@ -46,25 +48,25 @@ def test_wrong_method_is_a_json_405_with_allow(client, method, path):
         (b"\xff\xfe\x00", "application/json"),
     ],
 )
-def test_a_body_that_is_not_json_is_a_json_400(client, data, content_type):
-    r = client.post("/api/v1/auth/login", data=data, content_type=content_type)
+def test_a_body_that_is_not_json_is_a_json_400(api, data, content_type):
+    r = api.post("/auth/login", data=data, content_type=content_type)
     body = assert_error(r, 400)
     assert body["status"] == "Bad Request"
     assert "json" in body["message"].lower()
 
 
-def test_bad_input_is_a_json_422_naming_the_field(client):
-    r = client.post("/api/v1/auth/register", json={"email": "x", "password": "y"})
+def test_bad_input_is_a_json_422_naming_the_field(api):
+    r = api.post("/auth/register", json={"email": "x", "password": "y"})
     body = assert_error(r, 422, "email")
     assert body["status"] == "Unprocessable Entity"
     assert set(body["errors"]["json"]) == {"email", "password", "display_name"}
     assert all(isinstance(v, list) for v in body["errors"]["json"].values())
 
 
-def test_a_conflict_is_a_json_409(auth, client):
+def test_a_conflict_is_a_json_409(auth, api):
     ana = auth.user()
-    r = client.post(
-        "/api/v1/auth/register",
+    r = api.post(
+        "/auth/register",
         json={"email": ana.email, "password": "correct horse battery staple", "display_name": "A"},
     )
     body = assert_error(r, 409)
@@ -104,8 +106,8 @@ def test_an_unexpected_error_is_a_json_500_that_hides_the_details(make_app, auth
     assert "Traceback" not in r.get_data(as_text=True)
 
 
-def test_a_401_carries_www_authenticate(client):
-    r = client.get("/api/v1/me")
+def test_a_401_carries_www_authenticate(api):
+    r = api.get("/me")
     body = assert_error(r, 401)
     assert body["status"] == "Unauthorized"
     assert r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -234,7 +236,7 @@ NEW = {
 
 def _create(client, actor, key, body=None):
     headers = {**actor.headers, "Idempotency-Key": key}
-    return client.post("/api/v1/neighbourhoods", json=body or NEW, headers=headers)
+    return client.post(v1("/neighbourhoods"), json=body or NEW, headers=headers)
 
 
 def _count(db, table):
@@ -322,20 +324,20 @@ def test_an_old_key_can_be_used_again(auth, client, db):
     assert r.get_json()["name"] == "Vaise"
 
 
-def test_a_join_replay_returns_the_membership_not_a_409(auth, client, db):
+def test_a_join_replay_returns_the_membership_not_a_409(auth, api, db):
     croix = auth.neighbourhood()
     ana = auth.user()
     headers = {**ana.headers, "Idempotency-Key": "join-1"}
-    first = client.post(f"/api/v1/neighbourhoods/{croix.id}/join", json={}, headers=headers)
-    again = client.post(f"/api/v1/neighbourhoods/{croix.id}/join", json={}, headers=headers)
+    first = api.post(f"/neighbourhoods/{croix.id}/join", json={}, headers=headers)
+    again = api.post(f"/neighbourhoods/{croix.id}/join", json={}, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.get_json() == again.get_json()
 
 
-def test_a_login_response_is_never_stored_for_replay(auth, client, db):
+def test_a_login_response_is_never_stored_for_replay(auth, api, db):
     ana = auth.user()
-    r = client.post(
-        "/api/v1/auth/login",
+    r = api.post(
+        "/auth/login",
         json={"email": ana.email, "password": TEST_PASSWORD},
         headers={"Idempotency-Key": "login-1"},
     )
@@ -442,7 +444,7 @@ def test_readyz_is_503_when_redis_is_unreachable(make_app, app):
 
 @pytest.mark.redis
 def test_readyz_with_redis_up(make_app, app):
-    from tests.conftest import REDIS_URL
+    from tests.support.settings import REDIS_URL
 
     up = make_app(REDIS_URL=REDIS_URL, REDIS_CHANNEL_PREFIX="test-readyz")
     r = up.test_client().get("/readyz")

@@ -30,9 +30,11 @@ import requests
 import socketio
 from sqlalchemy import text
 
-from tests.conftest import DATABASE_URL, REQUIRE_SERVICES
-from tests.meals.conftest import Kitchen
 from tests.realtime import servers
+from tests.support.settings import DATABASE_URL, REQUIRE_SERVICES
+
+# Real commits: gunicorn processes, Redis outages and threads share the database.
+pytestmark = pytest.mark.commits
 
 HARD_TIMEOUT_S = 150
 
@@ -49,11 +51,6 @@ def hard_timeout() -> Iterator[None]:
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture
-def kitchen(auth: Any) -> Kitchen:
-    return Kitchen(auth)
 
 
 class OwnRedis:

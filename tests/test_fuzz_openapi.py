@@ -9,7 +9,6 @@ type, and a body that validates against the documented schema.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from neighbours import create_app
-from neighbours.database import utcnow
-from neighbours.extensions import db
-from tests.conftest import Actor, base_config
+from tests.support.factories import Actor
+from tests.support.world import document, seed_world
 
 MAX_EXAMPLES = 10
 CHECKS = [
@@ -31,68 +28,6 @@ CHECKS = [
     schemathesis.checks.positive_data_acceptance,
     schemathesis.checks.negative_data_rejection,
 ]
-
-
-def seed_world(auth: Any) -> Actor:
-    """A neighbourhood with a moderator (returned), a host, a member, a canteen, meals,
-    a post with a comment, a conversation and a signup: the first row of most tables."""
-    from neighbours.feed.models import Category, Comment, Post
-    from neighbours.meals.models import Canteen, CanteenHost, Meal, MealStatus, SeatPool
-
-    moderator = auth.user("Modératrice")
-    quartier = auth.neighbourhood(moderator, name="Croix-Rousse")
-    host = auth.member(quartier, role="host")
-    member = auth.member(quartier)
-    canteen = Canteen(
-        neighbourhood_id=quartier.id,
-        name="Cantine",
-        address="1 place Colbert, Lyon",
-        timezone="Europe/Paris",
-        default_capacity=10,
-    )
-    db.session.add(canteen)
-    db.session.flush()
-    db.session.add(CanteenHost(canteen_id=canteen.id, user_id=moderator.id))
-    db.session.add(CanteenHost(canteen_id=canteen.id, user_id=host.id))
-    starts = utcnow() + timedelta(days=2)
-    for status in (MealStatus.PUBLISHED, MealStatus.DRAFT):
-        meal = Meal(
-            canteen_id=canteen.id,
-            neighbourhood_id=quartier.id,
-            title="Soupe",
-            menu="Soupe, pain",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            signup_closes_at=starts - timedelta(hours=1),
-            allergens=["gluten"],
-            diets=["vegetarian"],
-            cost_price_cents=500,
-            status=status,
-            availability_version=0,
-        )
-        meal.pools = [
-            SeatPool(key="table", label="Table", capacity=8, taken=0, position=0),
-            SeatPool(key="kitchen", label="Kitchen", capacity=2, taken=0, position=1),
-        ]
-        db.session.add(meal)
-    post = Post(
-        neighbourhood_id=quartier.id,
-        author_id=member.id,
-        category=Category.GENERAL,
-        title="Perceuse",
-        body="Quelqu'un a une perceuse ?",
-    )
-    db.session.add(post)
-    db.session.flush()
-    db.session.add(Comment(post_id=post.id, author_id=moderator.id, body="Oui, moi."))
-    db.session.commit()
-    return moderator
-
-
-def _document() -> dict[str, Any]:
-    """The OpenAPI document, as served; it does not depend on the database."""
-    app = create_app(base_config())
-    return app.test_client().get("/api/openapi.json").get_json()
 
 
 # The coverage phase (every boundary of every field, hundreds of explicit cases per
@@ -133,7 +68,7 @@ CONFIG = SchemathesisConfig.from_dict(
         ],
     }
 )
-schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
+schema = schemathesis.openapi.from_dict(document(), config=CONFIG)
 
 
 # Operations that can end the caller's session; each of their examples gets a fresh token.
@@ -158,9 +93,4 @@ def test_every_operation_agrees_with_the_openapi_document(
     path = case.operation.path
     if path in SIGNS_OUT or path.startswith("/api/v1/me/sessions"):
         world.token = auth.token_for(world)
-    try:
-        case.call_and_validate(app=app, headers=world.headers, checks=CHECKS)
-    finally:
-        # The test's app context outlives each request, and with it the request's session;
-        # in production the session ends with the request. Do the same here.
-        db.session.remove()
+    case.call_and_validate(app=app, headers=world.headers, checks=CHECKS)

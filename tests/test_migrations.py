@@ -12,7 +12,10 @@ from flask_migrate import downgrade, upgrade
 
 from neighbours import create_app
 from neighbours.extensions import db
-from tests.conftest import IS_POSTGRES, base_config
+from tests.support.settings import IS_POSTGRES, base_config
+
+# Real commits: migrations run DDL on their own connections.
+pytestmark = pytest.mark.commits
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 

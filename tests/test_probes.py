@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from neighbours.extensions import db
-from tests.conftest import Actor
-from tests.helpers import assert_error
-from tests.test_fuzz_openapi import _document, seed_world
+from tests.support.errors import assert_error
+from tests.support.factories import Actor
+from tests.support.world import document, seed_world
 
-DOC = _document()
+DOC = document()
 METHODS = ("get", "post", "put", "patch", "delete")
 SURROGATE = "\ud800"
 LONG = "é" * 10_240  # 10 KB and more: beyond every string field's maxLength
@@ -107,10 +106,7 @@ class Probe:
         actor = self.moderator
         if method != "get":  # a fresh token: some operations end the session they are sent with
             actor = Actor(actor.id, actor.email, self.auth.token_for(actor))
-        try:
-            return self.client.open(url, method=method.upper(), headers=actor.headers, **kwargs)
-        finally:
-            db.session.remove()
+        return self.client.open(url, method=method.upper(), headers=actor.headers, **kwargs)
 
 
 @pytest.fixture
@@ -249,6 +245,35 @@ def test_every_cursor_parameter_refuses_forged_cursors(probe: Probe) -> None:
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
 
 
+# --- bodies that are not JSON ------------------------------------------------------------
+
+NOT_JSON = [
+    ("{not json", "application/json"),
+    ("email=a@b.c", "application/x-www-form-urlencoded"),
+    ("just text", "text/plain"),
+    (b"\xff\xfe\x00", "application/json"),
+]
+
+
+def test_every_write_refuses_a_body_that_is_not_json(probe: Probe) -> None:
+    """Every operation that takes a JSON body answers 400 in the error shape to one that isn't
+    (this covers each endpoint's own "body not JSON" check)."""
+    failures, probed = [], 0
+    for method, path, operation in operations():
+        if request_schema(operation) is None:
+            continue
+        probed += 1
+        url = probe.url(path, operation)
+        for data, content_type in NOT_JSON:
+            response = probe.send(method, url, data=data, content_type=content_type)
+            try:
+                assert_error(response, 400)
+            except AssertionError as exc:
+                failures.append(f"{method.upper()} {path} {content_type} {data!r}: {exc}")
+    assert probed >= 25, probed  # every write with a JSON body in the document
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
+
+
 # --- deep JSON --------------------------------------------------------------------------
 
 
@@ -321,7 +346,7 @@ def test_a_weak_password_longer_than_72_characters_is_refused(client: Any) -> No
 
 
 def test_a_long_new_password_is_scored_not_a_500(client: Any, auth: Any) -> None:
-    from tests.conftest import TEST_PASSWORD
+    from tests.support.settings import TEST_PASSWORD
 
     me = auth.user()
     response = client.post(

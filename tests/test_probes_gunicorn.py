@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATABASE_URL
 from tests.realtime import servers
+from tests.support.settings import DATABASE_URL
 
-pytestmark = [pytest.mark.slow]
+# Real commits: a gunicorn process reads the database.
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 LIMIT = 4096  # MAX_CONTENT_LENGTH of the server under test
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_error
+from tests.support.errors import assert_error
 
 
-def test_api_responses_carry_security_headers(client, auth):
+def test_api_responses_carry_security_headers(api, auth):
     ana = auth.user()
-    r = client.get("/api/v1/me", headers=ana.headers)
+    r = api.get("/me", headers=ana.headers)
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["Referrer-Policy"] == "no-referrer"
@@ -16,8 +16,8 @@ def test_api_responses_carry_security_headers(client, auth):
     assert "Strict-Transport-Security" not in r.headers
 
 
-def test_errors_carry_them_too(client):
-    r = client.get("/api/v1/nothing-here")
+def test_errors_carry_them_too(api):
+    r = api.get("/nothing-here")
     assert r.status_code == 404
     assert r.headers["X-Frame-Options"] == "DENY"
 

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
-
-STRONG_PASSWORD = "correct horse battery staple"
+from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 
 @pytest.fixture
-def register(client: Any) -> Any:
+def register(api: Any) -> Any:
     """POST /auth/register with sensible defaults; returns the response."""
 
     def post(**fields: Any) -> Any:
@@ -23,17 +21,15 @@ def register(client: Any) -> Any:
             "display_name": "Ana",
         }
         body.update(fields)
-        return client.post("/api/v1/auth/register", json=body)
+        return api.post("/auth/register", json=body)
 
     return post
 
 
 @pytest.fixture
-def login(client: Any) -> Any:
+def login(api: Any) -> Any:
     def post(email: str, password: str = TEST_PASSWORD, **kwargs: Any) -> Any:
-        return client.post(
-            "/api/v1/auth/login", json={"email": email, "password": password}, **kwargs
-        )
+        return api.post("/auth/login", json={"email": email, "password": password}, **kwargs)
 
     return post
 

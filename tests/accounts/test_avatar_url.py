@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_error
+from tests.support.errors import assert_error
 
 REFUSED = [
     "http://example.org/a.png",
@@ -40,9 +40,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("url", REFUSED)
-def test_avatar_url_refuses_non_public_or_plain_http_links(client, auth, url):
+def test_avatar_url_refuses_non_public_or_plain_http_links(api, auth, url):
     ana = auth.user()
-    r = client.patch("/api/v1/me", json={"avatar_url": url}, headers=ana.headers)
+    r = api.patch("/me", json={"avatar_url": url}, headers=ana.headers)
     assert_error(r, 422, "avatar_url")
 
 
@@ -56,8 +56,8 @@ def test_avatar_url_refuses_non_public_or_plain_http_links(client, auth, url):
         "https://example.org:443/a.png",
     ],
 )
-def test_avatar_url_accepts_https_links_to_public_hosts(client, auth, url):
+def test_avatar_url_accepts_https_links_to_public_hosts(api, auth, url):
     ana = auth.user()
-    r = client.patch("/api/v1/me", json={"avatar_url": url}, headers=ana.headers)
+    r = api.patch("/me", json={"avatar_url": url}, headers=ana.headers)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["avatar_url"] == url

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from neighbours.extensions import db
 from neighbours.meals.models import Signup, SignupStatus
-from tests.conftest import TEST_PASSWORD
-from tests.helpers import assert_error
-from tests.meals.conftest import kitchen  # noqa: F401
+from tests.support.errors import assert_error
+from tests.support.settings import TEST_PASSWORD
 
 
-def test_deletion_frees_future_seats_for_the_waitlist(client, auth, kitchen):  # noqa: F811
+def test_deletion_frees_future_seats_for_the_waitlist(api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 2})
     nh = canteen.neighbourhood
     leaving, staying, waiting = auth.member(nh), auth.member(nh), auth.member(nh)
     for person, party in ((leaving, 2), (waiting, 1), (staying, 2)):
-        r = client.post(
-            f"/api/v1/meals/{meal.id}/signups",
+        r = api.post(
+            f"/meals/{meal.id}/signups",
             json={"pool": "table", "party_size": party},
             headers=person.headers,
         )
         assert r.status_code == 201
 
-    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=leaving.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=leaving.headers)
 
     assert r.status_code == 204
     db.session.expire_all()
@@ -32,25 +31,25 @@ def test_deletion_frees_future_seats_for_the_waitlist(client, auth, kitchen):  #
         waiting.id: SignupStatus.CONFIRMED,
         staying.id: SignupStatus.WAITLISTED,
     }
-    seats = client.get(f"/api/v1/meals/{meal.id}", headers=waiting.headers).get_json()
+    seats = api.get(f"/meals/{meal.id}", headers=waiting.headers).get_json()
     assert seats["availability"]["table"] == {"capacity": 2, "taken": 1, "left": 1, "waitlist": 1}
-    notes = client.get("/api/v1/notifications", headers=waiting.headers).get_json()["items"]
+    notes = api.get("/notifications", headers=waiting.headers).get_json()["items"]
     assert [n["type"] for n in notes] == ["waitlist_promoted"]
 
 
-def test_the_last_moderator_of_a_lively_neighbourhood_cannot_vanish(client, auth):
+def test_the_last_moderator_of_a_lively_neighbourhood_cannot_vanish(api, auth):
     nh = auth.neighbourhood()
     auth.member(nh)
     moderator = nh.moderator
 
-    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=moderator.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=moderator.headers)
 
     body = assert_error(r, 409)
     assert str(nh.id) in body["message"]
-    assert client.get("/api/v1/me", headers=moderator.headers).status_code == 200
+    assert api.get("/me", headers=moderator.headers).status_code == 200
 
 
-def test_a_moderator_alone_in_their_neighbourhood_can_leave(client, auth):
+def test_a_moderator_alone_in_their_neighbourhood_can_leave(api, auth):
     nh = auth.neighbourhood()
-    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=nh.moderator.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=nh.moderator.headers)
     assert r.status_code == 204

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.accounts.conftest import STRONG_PASSWORD
-from tests.conftest import TEST_PASSWORD
-from tests.helpers import assert_error
+import pytest
+
+from tests.support.api import v1
+from tests.support.errors import assert_error
+from tests.support.settings import STRONG_PASSWORD, TEST_PASSWORD
 
 
 def _login(client, email, password, ip="10.0.0.1", **kwargs):
     return client.post(
-        "/api/v1/auth/login",
+        v1("/auth/login"),
         json={"email": email, "password": password},
         environ_base={"REMOTE_ADDR": ip},
         **kwargs,
@@ -52,6 +54,7 @@ def test_the_per_account_ceiling_stops_guessing_spread_over_addresses(make_app, 
     assert_error(_login(client, ana.email, TEST_PASSWORD, ip="10.1.0.98"), 429)
 
 
+@pytest.mark.commits  # guesses on several threads, each with its own connection
 def test_simultaneous_guesses_are_counted_before_the_password_is_checked(
     make_app, auth, cheap_argon2
 ):
@@ -70,7 +73,7 @@ def test_simultaneous_guesses_are_counted_before_the_password_is_checked(
 
 def _change_password(client, actor, current, new=STRONG_PASSWORD + " again"):
     return client.post(
-        "/api/v1/me/password",
+        v1("/me/password"),
         json={"current_password": current, "new_password": new},
         headers=actor.headers,
     )

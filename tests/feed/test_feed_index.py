@@ -102,11 +102,11 @@ def test_the_feed_query_uses_its_index(db, busy_feeds, category, after, statuses
 
 
 @pytest.mark.postgres
-def test_the_explained_query_is_the_one_the_feed_runs(client, db, busy_feeds, count_queries):
+def test_the_explained_query_is_the_one_the_feed_runs(api, db, busy_feeds, count_queries):
     reader, neighbourhood = busy_feeds
     headers = {"Authorization": f"Bearer {reader.token}"}
     with count_queries() as statements:
-        r = client.get(f"/api/v1/neighbourhoods/{neighbourhood.id}/posts?limit=20", headers=headers)
+        r = api.get(f"/neighbourhoods/{neighbourhood.id}/posts?limit=20", headers=headers)
     assert r.status_code == 200, r.get_json()
     page = r.get_json()
     assert len(page["items"]) == 20

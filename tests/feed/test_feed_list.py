@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from neighbours.feed.models import Comment, ContentStatus, Post, Reaction
-from tests.feed.api import API, create_post
-from tests.helpers import assert_error
+from tests.feed.api import create_post
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 
 def feed(client, actor, neighbourhood_id, **query):
     r = client.get(
-        f"{API}/neighbourhoods/{neighbourhood_id}/posts", query_string=query, headers=actor.headers
+        v1(f"/neighbourhoods/{neighbourhood_id}/posts"),
+        query_string=query,
+        headers=actor.headers,
     )
     assert r.status_code == 200, r.get_json()
     return r.get_json()
@@ -37,7 +40,7 @@ def walk(client, actor, neighbourhood_id, between_pages=lambda: None, **query):
 
 
 def pin(client, moderator, post_id):
-    r = client.post(f"{API}/posts/{post_id}/pin", headers=moderator.headers)
+    r = client.post(v1(f"/posts/{post_id}/pin"), headers=moderator.headers)
     assert r.status_code == 200, r.get_json()
 
 
@@ -102,41 +105,36 @@ def test_category_filter(client, quartier):
     assert feed(client, quartier.bob, quartier.id, category="event")["items"] == []
 
 
-def test_an_unknown_category_filter_is_422(client, quartier):
-    r = client.get(
-        f"{API}/neighbourhoods/{quartier.id}/posts?category=gossip", headers=quartier.bob.headers
+def test_an_unknown_category_filter_is_422(api, quartier):
+    r = api.get(
+        f"/neighbourhoods/{quartier.id}/posts?category=gossip", headers=quartier.bob.headers
     )
     assert_error(r, 422, "category", location="query")
 
 
-def test_posts_by_blocked_people_are_left_out_for_the_blocker_only(client, quartier):
+def test_posts_by_blocked_people_are_left_out_for_the_blocker_only(client, api, quartier):
     mine = create_post(client, quartier.alice, quartier.id)["id"]
     bobs = create_post(client, quartier.bob, quartier.id)["id"]
-    r = client.post(f"{API}/users/{quartier.bob.id}/block", headers=quartier.alice.headers)
+    r = api.post(f"/users/{quartier.bob.id}/block", headers=quartier.alice.headers)
     assert r.status_code == 204, r.get_json()
 
     assert [p["id"] for p in feed(client, quartier.alice, quartier.id)["items"]] == [mine]
     for other in (quartier.bob, quartier.moderator):
         assert [p["id"] for p in feed(client, other, quartier.id)["items"]] == [bobs, mine]
 
-    client.delete(f"{API}/users/{quartier.bob.id}/block", headers=quartier.alice.headers)
+    api.delete(f"/users/{quartier.bob.id}/block", headers=quartier.alice.headers)
     assert [p["id"] for p in feed(client, quartier.alice, quartier.id)["items"]] == [bobs, mine]
 
 
-def test_hidden_and_removed_posts_are_for_moderators_only_and_flagged(client, db, quartier):
+def test_hidden_and_removed_posts_are_for_moderators_only_and_flagged(client, api, db, quartier):
     shown = create_post(client, quartier.alice, quartier.id)["id"]
     hidden = create_post(client, quartier.alice, quartier.id)["id"]
     removed = create_post(client, quartier.alice, quartier.id)["id"]
     deleted = create_post(client, quartier.alice, quartier.id)["id"]
     db.session.get(Post, hidden).status = ContentStatus.HIDDEN
     db.session.commit()
-    assert (
-        client.delete(f"{API}/posts/{removed}", headers=quartier.moderator.headers).status_code
-        == 204
-    )
-    assert (
-        client.delete(f"{API}/posts/{deleted}", headers=quartier.alice.headers).status_code == 204
-    )
+    assert api.delete(f"/posts/{removed}", headers=quartier.moderator.headers).status_code == 204
+    assert api.delete(f"/posts/{deleted}", headers=quartier.alice.headers).status_code == 204
 
     as_member = feed(client, quartier.bob, quartier.id)["items"]
     assert [(p["id"], p["status"]) for p in as_member] == [(shown, "published")]
@@ -146,29 +144,23 @@ def test_hidden_and_removed_posts_are_for_moderators_only_and_flagged(client, db
         (hidden, "hidden"),
         (shown, "published"),
     ]
-    assert_error(client.get(f"{API}/posts/{hidden}", headers=quartier.bob.headers), 404)
+    assert_error(api.get(f"/posts/{hidden}", headers=quartier.bob.headers), 404)
 
 
-def test_the_feed_needs_a_token(client, quartier):
-    assert_error(client.get(f"{API}/neighbourhoods/{quartier.id}/posts"), 401)
-
-
-def test_the_feed_is_for_active_members(client, auth, quartier):
+def test_the_feed_is_for_active_members(client, api, auth, quartier):
     create_post(client, quartier.alice, quartier.id)
-    r = client.get(f"{API}/neighbourhoods/{quartier.id}/posts", headers=quartier.outsider.headers)
+    r = api.get(f"/neighbourhoods/{quartier.id}/posts", headers=quartier.outsider.headers)
     assert_error(r, 403)
     pending = auth.member(quartier.neighbourhood, status="pending")
-    r = client.get(f"{API}/neighbourhoods/{quartier.id}/posts", headers=pending.headers)
+    r = api.get(f"/neighbourhoods/{quartier.id}/posts", headers=pending.headers)
     assert_error(r, 403)
-    r = client.get(f"{API}/neighbourhoods/999999/posts", headers=quartier.alice.headers)
+    r = api.get("/neighbourhoods/999999/posts", headers=quartier.alice.headers)
     assert_error(r, 404)
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "many"])
-def test_limit_out_of_range_is_422(client, quartier, limit):
-    r = client.get(
-        f"{API}/neighbourhoods/{quartier.id}/posts?limit={limit}", headers=quartier.bob.headers
-    )
+def test_limit_out_of_range_is_422(api, quartier, limit):
+    r = api.get(f"/neighbourhoods/{quartier.id}/posts?limit={limit}", headers=quartier.bob.headers)
     assert_error(r, 422, "limit", location="query")
 
 
@@ -205,10 +197,10 @@ def _b64(value):
         _b64([None, None, None]),
     ],
 )
-def test_a_bad_cursor_is_422_naming_after(client, quartier, cursor):
+def test_a_bad_cursor_is_422_naming_after(client, api, quartier, cursor):
     create_post(client, quartier.alice, quartier.id)
-    r = client.get(
-        f"{API}/neighbourhoods/{quartier.id}/posts",
+    r = api.get(
+        f"/neighbourhoods/{quartier.id}/posts",
         query_string={"after": cursor},
         headers=quartier.bob.headers,
     )
@@ -249,15 +241,15 @@ def _feed_statements(statements):
 
 
 def test_a_page_costs_the_same_number_of_queries_whatever_its_size(
-    client, db, auth, quartier, count_queries
+    api, db, auth, quartier, count_queries
 ):
     _fill(db, quartier, auth, 60)
 
     def counted_get(query):
         db.session.expunge_all()  # the test's session outlives requests: start each one cold
         with count_queries() as statements:
-            r = client.get(
-                f"{API}/neighbourhoods/{quartier.id}/posts",
+            r = api.get(
+                f"/neighbourhoods/{quartier.id}/posts",
                 query_string=query,
                 headers=quartier.bob.headers,
             )

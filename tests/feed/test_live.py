@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tests.feed.api import API, create_post, received
+from tests.feed.api import create_post, received
 
 
 def test_a_members_socket_follows_the_feed_and_another_neighbourhood_hears_nothing(
-    client, quartier, sockets
+    client, api, quartier, sockets
 ):
-    bobs = sockets.connect(quartier.bob)
-    elsewhere = sockets.connect(quartier.outsider)
+    bobs = sockets.connected(quartier.bob)
+    elsewhere = sockets.connected(quartier.outsider)
 
     post = create_post(client, quartier.alice, quartier.id, title="Street party")
     [created] = received(bobs, "post:created")
@@ -17,8 +17,8 @@ def test_a_members_socket_follows_the_feed_and_another_neighbourhood_hears_nothi
     assert created["title"] == "Street party"
     assert created["author"] == {"id": quartier.alice.id, "display_name": "Alice"}
 
-    r = client.patch(
-        f"{API}/posts/{post['id']}",
+    r = api.patch(
+        f"/posts/{post['id']}",
         json={"title": "Street party, Saturday"},
         headers=quartier.alice.headers,
     )
@@ -28,51 +28,49 @@ def test_a_members_socket_follows_the_feed_and_another_neighbourhood_hears_nothi
     assert updated["title"] == "Street party, Saturday"
     assert updated["edited_at"] == r.get_json()["edited_at"]
 
-    r = client.post(f"{API}/posts/{post['id']}/pin", headers=quartier.moderator.headers)
+    r = api.post(f"/posts/{post['id']}/pin", headers=quartier.moderator.headers)
     assert r.status_code == 200, r.get_json()
     [pinned] = received(bobs, "post:updated")
     assert (pinned["id"], pinned["pinned"]) == (post["id"], True)
 
-    r = client.delete(f"{API}/posts/{post['id']}", headers=quartier.alice.headers)
+    r = api.delete(f"/posts/{post['id']}", headers=quartier.alice.headers)
     assert r.status_code == 204
     assert received(bobs, "post:removed") == [{"id": post["id"]}]
 
     assert elsewhere.get_received() == []
 
 
-def test_a_moderator_removal_is_post_removed(client, quartier, sockets):
+def test_a_moderator_removal_is_post_removed(client, api, quartier, sockets):
     post = create_post(client, quartier.alice, quartier.id)
-    bobs = sockets.connect(quartier.bob)
-    r = client.delete(f"{API}/posts/{post['id']}", headers=quartier.moderator.headers)
+    bobs = sockets.connected(quartier.bob)
+    r = api.delete(f"/posts/{post['id']}", headers=quartier.moderator.headers)
     assert r.status_code == 204
     assert received(bobs, "post:removed") == [{"id": post["id"]}]
 
 
-def test_nothing_is_sent_when_the_request_fails(client, quartier, sockets):
+def test_nothing_is_sent_when_the_request_fails(client, api, quartier, sockets):
     post = create_post(client, quartier.alice, quartier.id)
-    bobs = sockets.connect(quartier.bob)
+    bobs = sockets.connected(quartier.bob)
 
     failures = [
-        client.post(
-            f"{API}/neighbourhoods/{quartier.id}/posts",
+        api.post(
+            f"/neighbourhoods/{quartier.id}/posts",
             json={"category": "announcement", "title": "t", "body": "b"},
             headers=quartier.alice.headers,
         ),
-        client.post(
-            f"{API}/neighbourhoods/{quartier.id}/posts",
+        api.post(
+            f"/neighbourhoods/{quartier.id}/posts",
             json={"category": "general", "body": "no title"},
             headers=quartier.alice.headers,
         ),
-        client.patch(
-            f"{API}/posts/{post['id']}", json={"title": "x"}, headers=quartier.bob.headers
-        ),
-        client.patch(
-            f"{API}/posts/{post['id']}",
+        api.patch(f"/posts/{post['id']}", json={"title": "x"}, headers=quartier.bob.headers),
+        api.patch(
+            f"/posts/{post['id']}",
             json={"category": "announcement"},
             headers=quartier.alice.headers,
         ),
-        client.post(f"{API}/posts/{post['id']}/pin", headers=quartier.alice.headers),
-        client.delete(f"{API}/posts/{post['id']}", headers=quartier.bob.headers),
+        api.post(f"/posts/{post['id']}/pin", headers=quartier.alice.headers),
+        api.delete(f"/posts/{post['id']}", headers=quartier.bob.headers),
     ]
     assert [r.status_code for r in failures] == [403, 422, 403, 403, 403, 403]
     assert bobs.get_received() == []

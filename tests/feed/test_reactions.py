@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.feed.api import API, create_post
-from tests.helpers import assert_error
+from tests.feed.api import create_post
+from tests.support.api import PREFIX as API
+from tests.support.errors import assert_error
 
 
 def react(client, actor, post_id, kind, method="put"):
@@ -12,7 +13,7 @@ def react(client, actor, post_id, kind, method="put"):
     return r.get_json()
 
 
-def test_reactions_are_idempotent_with_counts_and_my_reactions(client, quartier):
+def test_reactions_are_idempotent_with_counts_and_my_reactions(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)["id"]
 
     first = react(client, quartier.bob, post, "like")
@@ -27,7 +28,7 @@ def test_reactions_are_idempotent_with_counts_and_my_reactions(client, quartier)
     assert alices["reactions"] == {"like": 2, "thanks": 1, "support": 1}
     assert alices["my_reactions"] == ["support"]
 
-    bobs = client.get(f"{API}/posts/{post}", headers=quartier.bob.headers).get_json()
+    bobs = api.get(f"/posts/{post}", headers=quartier.bob.headers).get_json()
     assert (bobs["reactions"], bobs["my_reactions"]) == (
         {"like": 2, "thanks": 1, "support": 1},
         ["like", "thanks"],
@@ -44,45 +45,43 @@ def test_reactions_are_idempotent_with_counts_and_my_reactions(client, quartier)
     assert never["my_reactions"] == ["thanks"]
     assert never["reactions"] == {"like": 1, "thanks": 1, "support": 1}
 
-    listed = client.get(
-        f"{API}/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers
+    listed = api.get(
+        f"/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers
     ).get_json()["items"]
     assert [(p["reactions"], p["my_reactions"]) for p in listed] == [
         ({"like": 1, "thanks": 1, "support": 1}, ["like"])
     ]
 
 
-def test_an_unknown_kind_is_422_naming_kind_in_the_path(client, quartier):
+def test_an_unknown_kind_is_422_naming_kind_in_the_path(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)["id"]
     for method in (client.put, client.delete):
         r = method(f"{API}/posts/{post}/reactions/love", headers=quartier.bob.headers)
         assert_error(r, 422, "kind", location="path")
-    got = client.get(f"{API}/posts/{post}", headers=quartier.bob.headers).get_json()
+    got = api.get(f"/posts/{post}", headers=quartier.bob.headers).get_json()
     assert got["reactions"] == {}
 
 
-def test_reactions_need_a_token(client, quartier):
+def test_reactions_need_a_token(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)["id"]
-    assert_error(client.put(f"{API}/posts/{post}/reactions/like"), 401)
-    assert_error(client.delete(f"{API}/posts/{post}/reactions/like"), 401)
+    assert_error(api.put(f"/posts/{post}/reactions/like"), 401)
+    assert_error(api.delete(f"/posts/{post}/reactions/like"), 401)
 
 
-def test_reactions_are_404_outside_the_neighbourhood(client, auth, quartier):
+def test_reactions_are_404_outside_the_neighbourhood(client, api, auth, quartier):
     post = create_post(client, quartier.alice, quartier.id)["id"]
     pending = auth.member(quartier.neighbourhood, status="pending")
     for someone in (quartier.outsider, pending):
         for method in (client.put, client.delete):
             r = method(f"{API}/posts/{post}/reactions/like", headers=someone.headers)
             assert_error(r, 404)
-    assert_error(
-        client.put(f"{API}/posts/999999/reactions/like", headers=quartier.bob.headers), 404
-    )
-    got = client.get(f"{API}/posts/{post}", headers=quartier.bob.headers).get_json()
+    assert_error(api.put("/posts/999999/reactions/like", headers=quartier.bob.headers), 404)
+    got = api.get(f"/posts/{post}", headers=quartier.bob.headers).get_json()
     assert got["reactions"] == {}
 
 
-def test_no_reactions_on_a_deleted_post(client, quartier):
+def test_no_reactions_on_a_deleted_post(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)["id"]
-    assert client.delete(f"{API}/posts/{post}", headers=quartier.alice.headers).status_code == 204
-    r = client.put(f"{API}/posts/{post}/reactions/like", headers=quartier.bob.headers)
+    assert api.delete(f"/posts/{post}", headers=quartier.alice.headers).status_code == 204
+    r = api.put(f"/posts/{post}/reactions/like", headers=quartier.bob.headers)
     assert_error(r, 404)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
-
 from neighbours.extensions import db
-
-API = "/api/v1"
+from tests.support.api import v1
 
 
 def iso(value: datetime) -> str:
@@ -18,7 +15,7 @@ def iso(value: datetime) -> str:
 
 def sign_up(client: Any, meal: Any, actor: Any, pool: str = "table", party_size: int = 1) -> Any:
     return client.post(
-        f"{API}/meals/{meal.id}/signups",
+        v1(f"/meals/{meal.id}/signups"),
         json={"pool": pool, "party_size": party_size},
         headers=actor.headers,
     )
@@ -31,20 +28,20 @@ def signed_up(client: Any, meal: Any, actor: Any, pool: str = "table", party_siz
 
 
 def my_signup(client: Any, meal: Any, actor: Any) -> dict:
-    r = client.get(f"{API}/meals/{meal.id}/signups/me", headers=actor.headers)
+    r = client.get(v1(f"/meals/{meal.id}/signups/me"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     return {"status": body["status"], "waitlist_position": body["waitlist_position"]}
 
 
 def availability(client: Any, meal: Any, actor: Any) -> dict:
-    r = client.get(f"{API}/meals/{meal.id}", headers=actor.headers)
+    r = client.get(v1(f"/meals/{meal.id}"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     return r.get_json()["availability"]
 
 
 def notifications(client: Any, actor: Any, type_: str | None = None) -> list[dict]:
-    r = client.get(f"{API}/notifications?limit=100", headers=actor.headers)
+    r = client.get(v1("/notifications?limit=100"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     items = r.get_json()["items"]
     return [n for n in items if type_ is None or n["type"] == type_]
@@ -54,16 +51,3 @@ def fresh(obj: Any) -> Any:
     """Reload a model instance from the database."""
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)
-
-
-@pytest.fixture
-def requests_end_like_production(app: Any) -> None:
-    """End each test request's transaction, as the real app context teardown does.
-
-    The test client reuses the test's app context, so without this a request that fails
-    after taking the meal lock would leave its transaction open for the next request to commit.
-    """
-
-    @app.teardown_request
-    def _end_transaction(_exc: BaseException | None) -> None:
-        db.session.rollback()

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from neighbours.extensions import db
 from neighbours.meals.models import SeatPool, Signup, SignupStatus
 
-pytestmark = pytest.mark.postgres
+# Real commits: requests race on several threads, each with its own connection.
+pytestmark = [pytest.mark.postgres, pytest.mark.commits]
 
 ROUNDS = 5
 

@@ -13,13 +13,10 @@ from typing import Any
 import pytest
 
 from neighbours.database import utcnow
-from tests.helpers import assert_error
-from tests.meals.api import (  # noqa: F401  (a fixture)
-    API,
-    iso,
-    requests_end_like_production,
-    signed_up,
-)
+from tests.meals.api import iso, signed_up
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 PATHS = ["removed_as_host", "demoted_to_member", "left", "left_and_rejoined", "removed"]
 
@@ -28,10 +25,10 @@ def stop_hosting(client: Any, canteen: Any, path: str) -> None:
     """Make the canteen's host stop being one, by one of the ways the API offers."""
     nh, host, moderator = canteen.neighbourhood, canteen.host, canteen.neighbourhood.moderator
     if path == "removed_as_host":
-        r = client.delete(f"{API}/canteens/{canteen.id}/hosts/{host.id}", headers=moderator.headers)
+        r = client.delete(v1(f"/canteens/{canteen.id}/hosts/{host.id}"), headers=moderator.headers)
     elif path == "demoted_to_member":
         r = client.patch(
-            f"{API}/neighbourhoods/{nh.id}/members/{host.id}",
+            v1(f"/neighbourhoods/{nh.id}/members/{host.id}"),
             json={"role": "member"},
             headers=moderator.headers,
         )
@@ -39,14 +36,14 @@ def stop_hosting(client: Any, canteen: Any, path: str) -> None:
         assert r.get_json()["role"] == "member"
         return
     elif path in ("left", "left_and_rejoined"):
-        r = client.delete(f"{API}/neighbourhoods/{nh.id}/members/me", headers=host.headers)
+        r = client.delete(v1(f"/neighbourhoods/{nh.id}/members/me"), headers=host.headers)
     else:
         r = client.delete(
-            f"{API}/neighbourhoods/{nh.id}/members/{host.id}", headers=moderator.headers
+            v1(f"/neighbourhoods/{nh.id}/members/{host.id}"), headers=moderator.headers
         )
     assert r.status_code == 204, r.get_data(as_text=True)
     if path == "left_and_rejoined":
-        r = client.post(f"{API}/neighbourhoods/{nh.id}/join", json={}, headers=host.headers)
+        r = client.post(v1(f"/neighbourhoods/{nh.id}/join"), json={}, headers=host.headers)
         assert r.status_code == 201, r.get_json()
         assert r.get_json()["status"] == "active"
 
@@ -61,19 +58,19 @@ def new_meal(starts_in: timedelta = timedelta(days=3)) -> dict[str, Any]:
 
 
 @pytest.fixture
-def dinner(client: Any, auth: Any, kitchen: Any) -> dict[str, Any]:
+def dinner(client: Any, auth, api: Any, kitchen: Any) -> dict[str, Any]:
     """A canteen with its host and a co-host, a published meal with a diner (whose signup
     opened the meal's conversation), and a draft."""
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     co_host = auth.member(nh)
-    r = client.post(f"{API}/canteens/{canteen.id}/hosts/{co_host.id}", headers=nh.moderator.headers)
+    r = api.post(f"/canteens/{canteen.id}/hosts/{co_host.id}", headers=nh.moderator.headers)
     assert r.status_code == 201, r.get_json()
     meal = kitchen.meal(canteen, allergens=["peanuts"])
     draft = kitchen.meal(canteen, status="draft")
     diner = auth.member(nh, diets=["vegetarian"], allergens=["milk"])
     signup = signed_up(client, meal, diner)
-    conversation_id = client.get(f"{API}/meals/{meal.id}", headers=diner.headers).get_json()[
+    conversation_id = api.get(f"/meals/{meal.id}", headers=diner.headers).get_json()[
         "conversation_id"
     ]
     assert conversation_id is not None
@@ -93,17 +90,17 @@ def host_powers(client: Any, dinner: dict[str, Any], actor: Any) -> dict[str, An
     canteen, meal, draft = dinner["canteen"], dinner["meal"], dinner["draft"]
     conversation = f"{API}/conversations/{dinner['conversation_id']}"
     return {
-        "signups": client.get(f"{API}/meals/{meal.id}/signups", headers=actor.headers),
-        "see_draft": client.get(f"{API}/meals/{draft.id}", headers=actor.headers),
+        "signups": client.get(v1(f"/meals/{meal.id}/signups"), headers=actor.headers),
+        "see_draft": client.get(v1(f"/meals/{draft.id}"), headers=actor.headers),
         "edit_draft": client.patch(
-            f"{API}/meals/{draft.id}", json={"title": "Changed"}, headers=actor.headers
+            v1(f"/meals/{draft.id}"), json={"title": "Changed"}, headers=actor.headers
         ),
         "create_meal": client.post(
-            f"{API}/canteens/{canteen.id}/meals", json=new_meal(), headers=actor.headers
+            v1(f"/canteens/{canteen.id}/meals"), json=new_meal(), headers=actor.headers
         ),
-        "summary": client.get(f"{API}/meals/{meal.id}/summary", headers=actor.headers),
+        "summary": client.get(v1(f"/meals/{meal.id}/summary"), headers=actor.headers),
         "check_in": client.post(
-            f"{API}/signups/{dinner['signup']['id']}/check-in",
+            v1(f"/signups/{dinner['signup']['id']}/check-in"),
             json={"attended": True},
             headers=actor.headers,
         ),
@@ -116,7 +113,7 @@ def host_powers(client: Any, dinner: dict[str, Any], actor: Any) -> dict[str, An
 
 def listed_hosts(client: Any, canteen: Any) -> set[int]:
     moderator = canteen.neighbourhood.moderator
-    body = client.get(f"{API}/canteens/{canteen.id}", headers=moderator.headers).get_json()
+    body = client.get(v1(f"/canteens/{canteen.id}"), headers=moderator.headers).get_json()
     return {h["id"] for h in body["hosts"]}
 
 
@@ -143,7 +140,7 @@ def test_a_current_host_has_every_power(client, dinner):
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_former_host_has_no_host_power(client, dinner, path):
+def test_a_former_host_has_no_host_power(client, api, dinner, path):
     canteen = dinner["canteen"]
     host = canteen.host
     stop_hosting(client, canteen, path)
@@ -158,98 +155,92 @@ def test_a_former_host_has_no_host_power(client, dinner, path):
     assert listed_hosts(client, canteen) == {dinner["co_host"].id}
     # Not in the meal conversation any more: its participants no longer include them.
     co_host = dinner["co_host"]
-    body = client.get(
-        f"{API}/conversations/{dinner['conversation_id']}", headers=co_host.headers
+    body = api.get(
+        f"/conversations/{dinner['conversation_id']}", headers=co_host.headers
     ).get_json()
     assert {p["id"] for p in body["participants"]} == {co_host.id, dinner["diner"].id}
-    conversations = client.get(f"{API}/conversations", headers=host.headers).get_json()
+    conversations = api.get("/conversations", headers=host.headers).get_json()
     if path != "left" and path != "removed":
         assert conversations["items"] == []
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_former_host_is_not_added_to_meals_published_later(client, dinner, path):
+def test_a_former_host_is_not_added_to_meals_published_later(client, api, dinner, path):
     canteen, co_host = dinner["canteen"], dinner["co_host"]
     host = canteen.host
     stop_hosting(client, canteen, path)
 
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals?publish=true", json=new_meal(), headers=co_host.headers
+    r = api.post(
+        f"/canteens/{canteen.id}/meals?publish=true", json=new_meal(), headers=co_host.headers
     )
     assert r.status_code == 201, r.get_json()
     later = r.get_json()
     assert later["conversation_id"] is not None
-    body = client.get(
-        f"{API}/conversations/{later['conversation_id']}", headers=co_host.headers
-    ).get_json()
+    body = api.get(f"/conversations/{later['conversation_id']}", headers=co_host.headers).get_json()
     assert {p["id"] for p in body["participants"]} == {co_host.id}
-    assert_error(
-        client.get(f"{API}/conversations/{later['conversation_id']}", headers=host.headers), 404
-    )
+    assert_error(api.get(f"/conversations/{later['conversation_id']}", headers=host.headers), 404)
     # Publishing a draft later does not bring them back either.
     draft = dinner["draft"]
-    r = client.post(f"{API}/meals/{draft.id}/publish", headers=co_host.headers)
+    r = api.post(f"/meals/{draft.id}/publish", headers=co_host.headers)
     assert r.status_code == 200, r.get_json()
-    body = client.get(
-        f"{API}/conversations/{r.get_json()['conversation_id']}", headers=co_host.headers
+    body = api.get(
+        f"/conversations/{r.get_json()['conversation_id']}", headers=co_host.headers
     ).get_json()
     assert host.id not in {p["id"] for p in body["participants"]}
 
 
 @pytest.mark.parametrize("path", ["demoted_to_member", "left_and_rejoined"])
-def test_becoming_host_again_needs_a_new_appointment(client, dinner, path):
+def test_becoming_host_again_needs_a_new_appointment(client, api, dinner, path):
     """The appointment is deleted when hosting ends: the `host` role alone restores nothing,
     and a moderator's new appointment restores everything."""
     canteen = dinner["canteen"]
     nh, host, moderator = canteen.neighbourhood, canteen.host, canteen.neighbourhood.moderator
     stop_hosting(client, canteen, path)
-    r = client.patch(
-        f"{API}/neighbourhoods/{nh.id}/members/{host.id}",
+    r = api.patch(
+        f"/neighbourhoods/{nh.id}/members/{host.id}",
         json={"role": "host"},
         headers=moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
-    assert_error(client.get(f"{API}/meals/{dinner['meal'].id}/signups", headers=host.headers), 403)
+    assert_error(api.get(f"/meals/{dinner['meal'].id}/signups", headers=host.headers), 403)
     assert host.id not in listed_hosts(client, canteen)
 
-    r = client.post(f"{API}/canteens/{canteen.id}/hosts/{host.id}", headers=moderator.headers)
+    r = api.post(f"/canteens/{canteen.id}/hosts/{host.id}", headers=moderator.headers)
     assert r.status_code == 201, r.get_json()
-    assert client.get(f"{API}/meals/{dinner['meal'].id}/signups", headers=host.headers).status_code
+    assert api.get(f"/meals/{dinner['meal'].id}/signups", headers=host.headers).status_code
     assert (
-        client.get(
-            f"{API}/conversations/{dinner['conversation_id']}/messages", headers=host.headers
+        api.get(
+            f"/conversations/{dinner['conversation_id']}/messages", headers=host.headers
         ).status_code
         == 200
     )
 
 
-def test_a_moderator_who_hosts_keeps_hosting_as_moderator_and_stops_as_member(
-    client, auth, kitchen
-):
+def test_a_moderator_who_hosts_keeps_hosting_as_moderator_and_stops_as_member(api, auth, kitchen):
     """Moderators may host; set to `member`, a moderator host stops hosting."""
     nh = auth.neighbourhood()
     second = auth.member(nh, role="moderator")
     canteen = kitchen.canteen(nh, second)
     meal = kitchen.meal(canteen)
-    assert client.get(f"{API}/meals/{meal.id}/signups", headers=second.headers).status_code == 200
-    r = client.patch(
-        f"{API}/neighbourhoods/{nh.id}/members/{second.id}",
+    assert api.get(f"/meals/{meal.id}/signups", headers=second.headers).status_code == 200
+    r = api.patch(
+        f"/neighbourhoods/{nh.id}/members/{second.id}",
         json={"role": "member"},
         headers=nh.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
-    assert_error(client.get(f"{API}/meals/{meal.id}/signups", headers=second.headers), 403)
+    assert_error(api.get(f"/meals/{meal.id}/signups", headers=second.headers), 403)
 
 
-def test_a_deleted_account_stops_hosting(client, auth, dinner):
-    from tests.conftest import TEST_PASSWORD
+def test_a_deleted_account_stops_hosting(client, api, auth, dinner):
+    from tests.support.settings import TEST_PASSWORD
 
     canteen, co_host = dinner["canteen"], dinner["co_host"]
-    r = client.delete(f"{API}/me", json={"password": TEST_PASSWORD}, headers=canteen.host.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=canteen.host.headers)
     assert r.status_code == 204, r.get_data(as_text=True)
     assert listed_hosts(client, canteen) == {co_host.id}
-    body = client.get(
-        f"{API}/conversations/{dinner['conversation_id']}", headers=co_host.headers
+    body = api.get(
+        f"/conversations/{dinner['conversation_id']}", headers=co_host.headers
     ).get_json()
     assert {p["id"] for p in body["participants"]} == {co_host.id, dinner["diner"].id}
 
@@ -269,7 +260,7 @@ def heard(socket: Any, conversation_id: int) -> list[str]:
 def test_a_former_hosts_socket_stops_hearing_the_meal_conversation(client, dinner, sockets, path):
     canteen, diner = dinner["canteen"], dinner["diner"]
     conversation_id = dinner["conversation_id"]
-    socket = sockets.connect(canteen.host)
+    socket = sockets.connected(canteen.host)
     url = f"{API}/conversations/{conversation_id}/messages"
     assert client.post(url, json={"body": "Avant"}, headers=diner.headers).status_code == 201
     assert heard(socket, conversation_id) == ["Avant"]
@@ -280,7 +271,9 @@ def test_a_former_hosts_socket_stops_hearing_the_meal_conversation(client, dinne
 
 
 @pytest.mark.parametrize("state", ["member", "left", "pending"])
-def test_an_appointment_without_a_hosting_membership_grants_nothing(client, auth, kitchen, state):
+def test_an_appointment_without_a_hosting_membership_grants_nothing(
+    client, api, auth, kitchen, state
+):
     """The mechanism: hosting is derived from the appointment AND the current membership, so
     an appointment row that some path left behind is inert."""
     from neighbours.extensions import db
@@ -297,18 +290,17 @@ def test_an_appointment_without_a_hosting_membership_grants_nothing(client, auth
     db.session.add(CanteenHost(canteen_id=canteen.id, user_id=person.id))
     db.session.commit()
 
-    r = client.get(f"{API}/meals/{meal.id}/signups", headers=person.headers)
+    r = api.get(f"/meals/{meal.id}/signups", headers=person.headers)
     assert_error(r, 403 if state == "member" else 404)
     assert person.id not in listed_hosts(client, canteen)
 
 
-@pytest.mark.usefixtures("requests_end_like_production")
 @pytest.mark.parametrize("path", ["removed_as_host", "demoted_to_member"])
-def test_a_former_host_watching_a_draft_stops_hearing_it(client, dinner, sockets, path):
+def test_a_former_host_watching_a_draft_stops_hearing_it(client, api, dinner, sockets, path):
     """The room sync that follows the end of hosting re-checks watched meals: a draft is for
     current hosts only."""
     canteen, draft, co_host = dinner["canteen"], dinner["draft"], dinner["co_host"]
-    socket = sockets.connect(canteen.host)
+    socket = sockets.connected(canteen.host)
     ack = socket.emit("meal:watch", {"meal_id": draft.id}, callback=True)
     assert ack["ok"] is True, ack
 
@@ -320,8 +312,8 @@ def test_a_former_host_watching_a_draft_stops_hearing_it(client, dinner, sockets
         ]
 
     def resize(capacity: int) -> None:
-        r = client.patch(
-            f"{API}/meals/{draft.id}",
+        r = api.patch(
+            f"/meals/{draft.id}",
             json={"pools": [{"key": "table", "capacity": capacity}]},
             headers=co_host.headers,
         )

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from neighbours.meals.models import SignupStatus
-from tests.helpers import assert_error
-from tests.meals.api import API, availability, my_signup, notifications, signed_up
+from tests.meals.api import availability, my_signup, notifications, signed_up
 from tests.meals.test_concurrency import (
     assert_pool_invariants,
     pool_state,
@@ -18,20 +17,23 @@ from tests.meals.test_concurrency import (
     race_app,  # noqa: F401  (the fixture)
     signup_call,
 )
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 
 def end_membership(client: Any, nh: Any, person: Any, path: str) -> None:
     if path == "left":
-        r = client.delete(f"{API}/neighbourhoods/{nh.id}/members/me", headers=person.headers)
+        r = client.delete(v1(f"/neighbourhoods/{nh.id}/members/me"), headers=person.headers)
     else:
         r = client.delete(
-            f"{API}/neighbourhoods/{nh.id}/members/{person.id}", headers=nh.moderator.headers
+            v1(f"/neighbourhoods/{nh.id}/members/{person.id}"), headers=nh.moderator.headers
         )
     assert r.status_code == 204, r.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["left", "removed"])
-def test_the_seats_go_to_the_waitlist_in_order(client, auth, kitchen, sockets, path):
+def test_the_seats_go_to_the_waitlist_in_order(client, api, auth, kitchen, sockets, path):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     meal = kitchen.meal(canteen, pools={"table": 3, "kitchen": 1})
@@ -44,7 +46,7 @@ def test_the_seats_go_to_the_waitlist_in_order(client, auth, kitchen, sockets, p
         assert signed_up(client, meal, person)["status"] == "waitlisted"
     assert signed_up(client, later, leaver)["status"] == "confirmed"
     assert signed_up(client, later, first)["status"] == "waitlisted"
-    socket = sockets.connect(first)
+    socket = sockets.connected(first)
     socket.get_received()
 
     end_membership(client, nh, leaver, path)
@@ -77,7 +79,7 @@ def test_the_seats_go_to_the_waitlist_in_order(client, auth, kitchen, sockets, p
     assert_pool_invariants(pool, signups)
     assert [s.status for s in signups if s.user_id == leaver.id] == [SignupStatus.CANCELLED]
     # Their meals are gone from their view, as is the neighbourhood.
-    assert_error(client.get(f"{API}/meals/{meal.id}/signups/me", headers=leaver.headers), 404)
+    assert_error(api.get(f"/meals/{meal.id}/signups/me", headers=leaver.headers), 404)
 
 
 def test_only_that_neighbourhoods_seats_are_given_up(client, auth, kitchen):
@@ -96,7 +98,7 @@ def test_only_that_neighbourhoods_seats_are_given_up(client, auth, kitchen):
     assert availability(client, there, leaver)["table"]["taken"] == 1
 
 
-def test_a_moderator_cannot_remove_a_moderator_or_themselves(client, auth):
+def test_a_moderator_cannot_remove_a_moderator_or_themselves(client, api, auth):
     nh = auth.neighbourhood()
     other = auth.member(nh, role="moderator")
     url = f"{API}/neighbourhoods/{nh.id}/members"
@@ -107,12 +109,13 @@ def test_a_moderator_cannot_remove_a_moderator_or_themselves(client, auth):
     assert_error(client.delete(f"{url}/999999", headers=nh.moderator.headers), 404)
     assert client.delete(f"{url}/{member.id}", headers=nh.moderator.headers).status_code == 204
     assert_error(client.delete(f"{url}/{member.id}", headers=nh.moderator.headers), 404)
-    log = client.get(f"{API}/neighbourhoods/{nh.id}/moderation/log", headers=other.headers)
+    log = api.get(f"/neighbourhoods/{nh.id}/moderation/log", headers=other.headers)
     assert log.status_code == 200, log.get_json()
     assert "remove_member" in [entry["action"] for entry in log.get_json()["items"]]
 
 
 @pytest.mark.postgres
+@pytest.mark.commits  # requests race on several threads, each with its own connection
 @pytest.mark.parametrize("round_", range(3))
 def test_a_leave_racing_signups_never_oversells(race_app, client, auth, kitchen, round_):  # noqa: F811
     """One diner with seats at three meals leaves while newcomers sign up for them."""

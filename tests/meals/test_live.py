@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from neighbours.extensions import socketio
 from tests.meals.api import (
-    API,
-    requests_end_like_production,  # noqa: F401
     sign_up,
     signed_up,
 )
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
+from tests.support.sockets import received
 
 
 @pytest.fixture
-def connect(app):
-    opened = []
-
-    def open_socket(actor):
-        socket = socketio.test_client(app, auth={"token": actor.token})
-        assert socket.is_connected()
-        opened.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in opened:
-        if socket.is_connected():
-            socket.disconnect()
-
-
-def received(socket, name):
-    return [e["args"][0] for e in socket.get_received() if e["name"] == name]
+def connect(sockets):
+    """A connected socket of an actor, closed after the test."""
+    return sockets.connected
 
 
 def one_update(socket):
@@ -51,16 +33,14 @@ def seats(capacity, taken, waitlist=0):
     return {"capacity": capacity, "taken": taken, "left": capacity - taken, "waitlist": waitlist}
 
 
-def test_a_watcher_sees_seats_change_after_a_signup(client, auth, kitchen, connect):
+def test_a_watcher_sees_seats_change_after_a_signup(client, api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 6, "kitchen": 2})
     nh = meal.canteen_obj.neighbourhood
     watcher = connect(auth.member(nh))
     ack = watch(watcher, meal.id)
     assert ack["ok"] is True
     assert ack["availability"] == {"table": seats(6, 0), "kitchen": seats(2, 0)}
-    before = client.get(f"{API}/meals/{meal.id}", headers=nh.moderator.headers).get_json()[
-        "version"
-    ]
+    before = api.get(f"/meals/{meal.id}", headers=nh.moderator.headers).get_json()["version"]
     watcher.get_received()
 
     signed_up(client, meal, auth.member(nh), party_size=3)
@@ -73,7 +53,7 @@ def test_a_watcher_sees_seats_change_after_a_signup(client, auth, kitchen, conne
     assert set(update) == {"meal_id", "status", "availability", "version"}
 
 
-def test_versions_increase_with_each_change(client, auth, kitchen, connect):
+def test_versions_increase_with_each_change(client, api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 1})
     nh = meal.canteen_obj.neighbourhood
     watcher = connect(auth.member(nh))
@@ -84,14 +64,14 @@ def test_versions_increase_with_each_change(client, auth, kitchen, connect):
     seen.append(one_update(watcher))
     signed_up(client, meal, b)
     seen.append(one_update(watcher))
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "table", "capacity": 2}]},
         headers=meal.canteen_obj.host.headers,
     )
     assert r.status_code == 200
     seen.append(one_update(watcher))
-    assert client.delete(f"{API}/meals/{meal.id}/signups/me", headers=a.headers).status_code == 204
+    assert api.delete(f"/meals/{meal.id}/signups/me", headers=a.headers).status_code == 204
     seen.append(one_update(watcher))
     assert [u["availability"]["table"] for u in seen] == [
         seats(1, 1),
@@ -151,7 +131,7 @@ def test_an_unknown_meal_is_refused(auth, connect):
     assert ack["error"]["code"] == 404
 
 
-def test_promotion_and_moving_up_reach_the_waitlisted(client, auth, kitchen, connect):
+def test_promotion_and_moving_up_reach_the_waitlisted(client, api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 1})
     nh = meal.canteen_obj.neighbourhood
     a, b, c = auth.member(nh), auth.member(nh), auth.member(nh)
@@ -163,7 +143,7 @@ def test_promotion_and_moving_up_reach_the_waitlisted(client, auth, kitchen, con
     for socket in sockets.values():
         socket.get_received()
 
-    assert client.delete(f"{API}/meals/{meal.id}/signups/me", headers=a.headers).status_code == 204
+    assert api.delete(f"/meals/{meal.id}/signups/me", headers=a.headers).status_code == 204
 
     assert received(sockets["b"], "signup:updated") == [
         {"id": b_signup["id"], "meal_id": meal.id, "status": "confirmed", "waitlist_position": None}
@@ -175,7 +155,7 @@ def test_promotion_and_moving_up_reach_the_waitlisted(client, auth, kitchen, con
     assert received(sockets["a"], "signup:updated") == []
 
 
-def test_promotion_pushes_the_notification_live(client, auth, kitchen, connect):
+def test_promotion_pushes_the_notification_live(client, api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 2})
     nh = meal.canteen_obj.neighbourhood
     a, b = auth.member(nh), auth.member(nh)
@@ -183,8 +163,8 @@ def test_promotion_pushes_the_notification_live(client, auth, kitchen, connect):
     signed_up(client, meal, b, party_size=2)
     socket = connect(b)
     socket.get_received()
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "table", "capacity": 4}]},
         headers=meal.canteen_obj.host.headers,
     )
@@ -195,7 +175,7 @@ def test_promotion_pushes_the_notification_live(client, auth, kitchen, connect):
     ]
 
 
-def test_cancelling_the_meal_tells_each_diner_and_the_watchers(client, auth, kitchen, connect):
+def test_cancelling_the_meal_tells_each_diner_and_the_watchers(client, api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 1})
     nh = meal.canteen_obj.neighbourhood
     a, b = auth.member(nh), auth.member(nh)
@@ -205,8 +185,8 @@ def test_cancelling_the_meal_tells_each_diner_and_the_watchers(client, auth, kit
     assert watch(socket_a, meal.id)["ok"] is True
     socket_a.get_received()
     socket_b.get_received()
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel",
+    r = api.post(
+        f"/meals/{meal.id}/cancel",
         json={"reason": "Panne de four"},
         headers=meal.canteen_obj.host.headers,
     )
@@ -253,15 +233,15 @@ def test_nothing_is_emitted_when_a_signup_fails(client, auth, kitchen, connect):
     assert one_update(watcher)["availability"] == {"table": seats(1, 1, 1)}
 
 
-def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(client, auth, kitchen, connect):
+def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(api, auth, kitchen, connect):
     meal = kitchen.meal(pools={"table": 4}, status="draft")
     canteen = meal.canteen_obj
     neighbour = connect(auth.member(canteen.neighbourhood))
     host_socket = connect(canteen.host)
     assert watch(host_socket, meal.id)["ok"] is True
     host_socket.get_received()
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "table", "capacity": 6}]},
         headers=canteen.host.headers,
     )
@@ -270,7 +250,7 @@ def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(client, auth,
     assert one_update(host_socket)["availability"] == {"table": seats(6, 0)}
     assert received(neighbour, "meal:availability") == []
     # Once published, the neighbourhood hears of it.
-    r = client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers)
+    r = api.post(f"/meals/{meal.id}/publish", headers=canteen.host.headers)
     assert r.status_code == 200
     assert one_update(neighbour)["status"] == "published"
 

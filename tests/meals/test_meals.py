@@ -10,17 +10,10 @@ import pytest
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.meals.models import Meal, Signup
-from tests.helpers import assert_error
-from tests.meals.api import (
-    API,
-    availability,
-    iso,
-    notifications,
-    requests_end_like_production,  # noqa: F401
-    signed_up,
-)
-
-pytestmark = pytest.mark.usefixtures("requests_end_like_production")
+from tests.meals.api import availability, iso, notifications, signed_up
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 
 def payload(**changes):
@@ -42,11 +35,11 @@ def payload(**changes):
 # --- POST /canteens/{id}/meals ------------------------------------------------------------
 
 
-def test_host_creates_a_draft_with_default_pools(client, kitchen):
+def test_host_creates_a_draft_with_default_pools(api, kitchen):
     canteen = kitchen.canteen(capacity=12)
     data = payload()
     del data["signup_closes_at"]
-    r = client.post(f"{API}/canteens/{canteen.id}/meals", json=data, headers=canteen.host.headers)
+    r = api.post(f"/canteens/{canteen.id}/meals", json=data, headers=canteen.host.headers)
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     starts = datetime.fromisoformat(data["starts_at"])
@@ -78,7 +71,7 @@ def test_host_creates_a_draft_with_default_pools(client, kitchen):
     assert body["cancel_reason"] is None
 
 
-def test_host_creates_a_published_meal_with_own_pools(client, kitchen):
+def test_host_creates_a_published_meal_with_own_pools(api, kitchen):
     canteen = kitchen.canteen()
     starts = datetime(2031, 6, 21, 19, 0, tzinfo=UTC)
     data = payload(
@@ -90,8 +83,8 @@ def test_host_creates_a_published_meal_with_own_pools(client, kitchen):
             {"key": "prep", "capacity": 3, "starts_at": "2031-06-21T17:00:00+02:00"},
         ],
     )
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals?publish=true", json=data, headers=canteen.host.headers
+    r = api.post(
+        f"/canteens/{canteen.id}/meals?publish=true", json=data, headers=canteen.host.headers
     )
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
@@ -106,16 +99,11 @@ def test_host_creates_a_published_meal_with_own_pools(client, kitchen):
     assert set(body["availability"]) == {"table", "prep"}
     # Published: members see it.
     member = kitchen.auth.member(canteen.neighbourhood)
-    assert client.get(f"{API}/meals/{body['id']}", headers=member.headers).status_code == 200
-
-
-def test_create_meal_needs_a_token(client, kitchen):
-    canteen = kitchen.canteen()
-    assert_error(client.post(f"{API}/canteens/{canteen.id}/meals", json=payload()), 401)
+    assert api.get(f"/meals/{body['id']}", headers=member.headers).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["member", "moderator", "other_host"])
-def test_create_meal_is_for_the_canteens_hosts(client, auth, kitchen, who):
+def test_create_meal_is_for_the_canteens_hosts(api, auth, kitchen, who):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     actor = {
@@ -123,19 +111,17 @@ def test_create_meal_is_for_the_canteens_hosts(client, auth, kitchen, who):
         "moderator": lambda: nh.moderator,
         "other_host": lambda: kitchen.canteen(nh).host,
     }[who]()
-    r = client.post(f"{API}/canteens/{canteen.id}/meals", json=payload(), headers=actor.headers)
+    r = api.post(f"/canteens/{canteen.id}/meals", json=payload(), headers=actor.headers)
     assert_error(r, 403)
     assert db.session.query(Meal).count() == 0
 
 
-def test_create_meal_outside_the_neighbourhood_is_404(client, kitchen):
+def test_create_meal_outside_the_neighbourhood_is_404(api, kitchen):
     canteen = kitchen.canteen()
     other = kitchen.canteen()
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals", json=payload(), headers=other.host.headers
-    )
+    r = api.post(f"/canteens/{canteen.id}/meals", json=payload(), headers=other.host.headers)
     assert_error(r, 404)
-    r = client.post(f"{API}/canteens/999999/meals", json=payload(), headers=other.host.headers)
+    r = api.post("/canteens/999999/meals", json=payload(), headers=other.host.headers)
     assert_error(r, 404)
 
 
@@ -170,41 +156,30 @@ def _in(hours: float) -> str:
         ({"pools": [{"key": "table", "capacity": 2, "starts_at": "2031-01-10T17:00"}]}, "pools"),
     ],
 )
-def test_create_meal_bad_input_is_422(client, kitchen, changes, field):
+def test_create_meal_bad_input_is_422(api, kitchen, changes, field):
     canteen = kitchen.canteen()
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals", json=payload(**changes), headers=canteen.host.headers
+    r = api.post(
+        f"/canteens/{canteen.id}/meals", json=payload(**changes), headers=canteen.host.headers
     )
     assert_error(r, 422, field)
     assert db.session.query(Meal).count() == 0
 
 
-def test_create_meal_missing_fields_are_named(client, kitchen):
+def test_create_meal_missing_fields_are_named(api, kitchen):
     canteen = kitchen.canteen()
-    r = client.post(f"{API}/canteens/{canteen.id}/meals", json={}, headers=canteen.host.headers)
+    r = api.post(f"/canteens/{canteen.id}/meals", json={}, headers=canteen.host.headers)
     body = assert_error(r, 422)
     assert set(body["errors"]["json"]) == {"title", "starts_at", "ends_at"}
 
 
-def test_create_meal_bad_publish_flag_is_422(client, kitchen):
+def test_create_meal_bad_publish_flag_is_422(api, kitchen):
     canteen = kitchen.canteen()
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals?publish=perhaps",
+    r = api.post(
+        f"/canteens/{canteen.id}/meals?publish=perhaps",
         json=payload(),
         headers=canteen.host.headers,
     )
     assert_error(r, 422, "publish", location="query")
-
-
-def test_create_meal_body_not_json_is_400(client, kitchen):
-    canteen = kitchen.canteen()
-    r = client.post(
-        f"{API}/canteens/{canteen.id}/meals",
-        data="title=Soupe",
-        content_type="application/x-www-form-urlencoded",
-        headers=canteen.host.headers,
-    )
-    assert_error(r, 400)
 
 
 # --- GET /neighbourhoods/{id}/meals -------------------------------------------------------
@@ -215,7 +190,7 @@ def _ids(response):
     return [m["id"] for m in response.get_json()["items"]]
 
 
-def test_members_list_upcoming_published_meals_soonest_first(client, auth, kitchen):
+def test_members_list_upcoming_published_meals_soonest_first(api, auth, kitchen):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     later = kitchen.meal(canteen, starts_in=timedelta(days=5))
@@ -226,7 +201,7 @@ def test_members_list_upcoming_published_meals_soonest_first(client, auth, kitch
     kitchen.meal(canteen, starts_in=timedelta(hours=-1))  # started an hour ago
     kitchen.meal(kitchen.canteen(), starts_in=timedelta(days=2))  # another neighbourhood
     member = auth.member(nh, allergens=["milk"])
-    r = client.get(f"{API}/neighbourhoods/{nh.id}/meals", headers=member.headers)
+    r = api.get(f"/neighbourhoods/{nh.id}/meals", headers=member.headers)
     assert _ids(r) == [sooner.id, other_canteen.id, later.id]
     first = r.get_json()["items"][0]
     assert first["status"] == "published"
@@ -238,13 +213,13 @@ def test_members_list_upcoming_published_meals_soonest_first(client, auth, kitch
     assert r.get_json()["next_cursor"] is None
 
 
-def test_list_meals_shows_my_signup_and_warnings(client, auth, kitchen):
+def test_list_meals_shows_my_signup_and_warnings(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 2}, allergens=["milk", "eggs"])
     member = auth.member(canteen.neighbourhood, allergens=["milk", "peanuts"])
     signed_up(client, meal, auth.member(canteen.neighbourhood), party_size=2)
     signed_up(client, meal, member, party_size=1)
-    r = client.get(f"{API}/neighbourhoods/{canteen.neighbourhood.id}/meals", headers=member.headers)
+    r = api.get(f"/neighbourhoods/{canteen.neighbourhood.id}/meals", headers=member.headers)
     item = r.get_json()["items"][0]
     assert item["availability"] == {"table": {"capacity": 2, "taken": 2, "left": 0, "waitlist": 1}}
     assert item["my_signup"]["pool"] == "table"
@@ -289,16 +264,14 @@ def test_list_meals_from_and_to(client, auth, kitchen):
         ({"after": "not-a-cursor"}, "after"),
     ],
 )
-def test_list_meals_bad_query_is_422(client, auth, kitchen, query, field):
+def test_list_meals_bad_query_is_422(api, auth, kitchen, query, field):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
-    r = client.get(
-        f"{API}/neighbourhoods/{nh.id}/meals", query_string=query, headers=nh.moderator.headers
-    )
+    r = api.get(f"/neighbourhoods/{nh.id}/meals", query_string=query, headers=nh.moderator.headers)
     assert_error(r, 422, field, location="query")
 
 
-def test_list_meals_walks_every_meal_exactly_once(client, auth, kitchen):
+def test_list_meals_walks_every_meal_exactly_once(api, auth, kitchen):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     meals = [kitchen.meal(canteen, starts_in=timedelta(days=1 + i % 4)) for i in range(9)]
@@ -315,8 +288,8 @@ def test_list_meals_walks_every_meal_exactly_once(client, auth, kitchen):
     pages = 0
     while True:
         query = {"limit": 2} | ({"after": cursor} if cursor else {})
-        r = client.get(
-            f"{API}/neighbourhoods/{nh.id}/meals", query_string=query, headers=nh.moderator.headers
+        r = api.get(
+            f"/neighbourhoods/{nh.id}/meals", query_string=query, headers=nh.moderator.headers
         )
         seen += _ids(r)
         pages += 1
@@ -333,28 +306,23 @@ def test_list_meals_walks_every_meal_exactly_once(client, auth, kitchen):
     assert pages == 5
 
 
-def test_list_meals_needs_a_token(client, auth):
-    nh = auth.neighbourhood()
-    assert_error(client.get(f"{API}/neighbourhoods/{nh.id}/meals"), 401)
-
-
 @pytest.mark.parametrize("status", [None, "pending"])
-def test_list_meals_is_403_for_non_members(client, auth, kitchen, status):
+def test_list_meals_is_403_for_non_members(api, auth, kitchen, status):
     canteen = kitchen.canteen()
     kitchen.meal(canteen)
     nh = canteen.neighbourhood
     outsider = auth.member(nh, status=status) if status else auth.member(auth.neighbourhood())
-    assert_error(client.get(f"{API}/neighbourhoods/{nh.id}/meals", headers=outsider.headers), 403)
+    assert_error(api.get(f"/neighbourhoods/{nh.id}/meals", headers=outsider.headers), 403)
 
 
-def test_list_meals_of_a_missing_neighbourhood_is_404(client, auth):
+def test_list_meals_of_a_missing_neighbourhood_is_404(api, auth):
     user = auth.user()
-    assert_error(client.get(f"{API}/neighbourhoods/999999/meals", headers=user.headers), 404)
+    assert_error(api.get("/neighbourhoods/999999/meals", headers=user.headers), 404)
 
 
 def _listing_queries(client, count_queries, nh_id, member):
     with count_queries() as statements:
-        r = client.get(f"{API}/neighbourhoods/{nh_id}/meals?limit=100", headers=member.headers)
+        r = client.get(v1(f"/neighbourhoods/{nh_id}/meals?limit=100"), headers=member.headers)
     assert r.status_code == 200, r.get_json()
     return len(r.get_json()["items"]), len(statements)
 
@@ -405,12 +373,12 @@ def test_list_meals_costs_the_same_queries_for_3_or_30_meals(client, auth, kitch
 # --- GET /meals/{id} ----------------------------------------------------------------------
 
 
-def test_member_reads_a_meal(client, auth, kitchen):
+def test_member_reads_a_meal(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 3, "kitchen": 1}, allergens=["milk", "nuts"])
     member = auth.member(canteen.neighbourhood, allergens=["nuts", "sesame"], diets=["vegan"])
     signed_up(client, meal, auth.member(canteen.neighbourhood), party_size=3)
-    r = client.get(f"{API}/meals/{meal.id}", headers=member.headers)
+    r = api.get(f"/meals/{meal.id}", headers=member.headers)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["id"] == meal.id
@@ -425,43 +393,36 @@ def test_member_reads_a_meal(client, auth, kitchen):
     assert body["my_signup"] is None
     assert body["my_waitlist_position"] is None
     signed_up(client, meal, member, party_size=2)
-    body = client.get(f"{API}/meals/{meal.id}", headers=member.headers).get_json()
+    body = api.get(f"/meals/{meal.id}", headers=member.headers).get_json()
     assert body["my_signup"]["status"] == "waitlisted"
     assert body["my_waitlist_position"] == 1
     assert body["version"] == 2
 
 
-def test_a_past_published_meal_is_done(client, auth, kitchen):
+def test_a_past_published_meal_is_done(api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, starts_in=timedelta(hours=-3))
-    r = client.get(f"{API}/meals/{meal.id}", headers=canteen.host.headers)
+    r = api.get(f"/meals/{meal.id}", headers=canteen.host.headers)
     assert r.get_json()["status"] == "done"
 
 
-def test_get_meal_needs_a_token(client, kitchen):
-    meal = kitchen.meal()
-    assert_error(client.get(f"{API}/meals/{meal.id}"), 401)
-
-
 @pytest.mark.parametrize("status", [None, "pending"])
-def test_get_meal_outside_the_neighbourhood_is_404(client, auth, kitchen, status):
+def test_get_meal_outside_the_neighbourhood_is_404(api, auth, kitchen, status):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     nh = canteen.neighbourhood
     outsider = auth.member(nh, status=status) if status else auth.member(auth.neighbourhood())
-    assert_error(client.get(f"{API}/meals/{meal.id}", headers=outsider.headers), 404)
-    assert_error(client.get(f"{API}/meals/999999", headers=outsider.headers), 404)
+    assert_error(api.get(f"/meals/{meal.id}", headers=outsider.headers), 404)
+    assert_error(api.get("/meals/999999", headers=outsider.headers), 404)
 
 
-def test_a_draft_is_404_to_members_but_visible_to_its_hosts(client, auth, kitchen):
+def test_a_draft_is_404_to_members_but_visible_to_its_hosts(api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="draft")
     nh = canteen.neighbourhood
-    assert_error(client.get(f"{API}/meals/{meal.id}", headers=auth.member(nh).headers), 404)
-    assert_error(
-        client.get(f"{API}/meals/{meal.id}", headers=kitchen.canteen(nh).host.headers), 404
-    )
-    r = client.get(f"{API}/meals/{meal.id}", headers=canteen.host.headers)
+    assert_error(api.get(f"/meals/{meal.id}", headers=auth.member(nh).headers), 404)
+    assert_error(api.get(f"/meals/{meal.id}", headers=kitchen.canteen(nh).host.headers), 404)
+    r = api.get(f"/meals/{meal.id}", headers=canteen.host.headers)
     assert r.status_code == 200
     assert r.get_json()["status"] == "draft"
 
@@ -469,12 +430,12 @@ def test_a_draft_is_404_to_members_but_visible_to_its_hosts(client, auth, kitche
 # --- PATCH /meals/{id} --------------------------------------------------------------------
 
 
-def test_host_edits_a_meal(client, auth, kitchen):
+def test_host_edits_a_meal(api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 4, "kitchen": 2})
     starts = meal.starts_at
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={
             "title": "Gratin dauphinois",
             "allergens": ["milk"],
@@ -495,11 +456,11 @@ def test_host_edits_a_meal(client, auth, kitchen):
     assert body["availability"]["kitchen"] == {"capacity": 3, "taken": 0, "left": 3, "waitlist": 0}
 
 
-def test_patch_adds_a_pool(client, kitchen):
+def test_patch_adds_a_pool(api, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 4})
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "dessert", "capacity": 5}]},
         headers=canteen.host.headers,
     )
@@ -513,12 +474,12 @@ def test_patch_adds_a_pool(client, kitchen):
     }
 
 
-def test_capacity_cannot_go_below_the_seats_taken(client, auth, kitchen):
+def test_capacity_cannot_go_below_the_seats_taken(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 6})
     signed_up(client, meal, auth.member(canteen.neighbourhood), party_size=4)
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "table", "capacity": 3}]},
         headers=canteen.host.headers,
     )
@@ -529,8 +490,8 @@ def test_capacity_cannot_go_below_the_seats_taken(client, auth, kitchen):
         "left": 2,
         "waitlist": 0,
     }
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
+    r = api.patch(
+        f"/meals/{meal.id}",
         json={"pools": [{"key": "table", "capacity": 4}]},
         headers=canteen.host.headers,
     )
@@ -543,13 +504,8 @@ def test_capacity_cannot_go_below_the_seats_taken(client, auth, kitchen):
     }
 
 
-def test_patch_meal_needs_a_token(client, kitchen):
-    meal = kitchen.meal()
-    assert_error(client.patch(f"{API}/meals/{meal.id}", json={"title": "X"}), 401)
-
-
 @pytest.mark.parametrize("who", ["member", "moderator", "other_host"])
-def test_patch_meal_is_for_the_canteens_hosts(client, auth, kitchen, who):
+def test_patch_meal_is_for_the_canteens_hosts(api, auth, kitchen, who):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     nh = canteen.neighbourhood
@@ -558,15 +514,15 @@ def test_patch_meal_is_for_the_canteens_hosts(client, auth, kitchen, who):
         "moderator": lambda: nh.moderator,
         "other_host": lambda: kitchen.canteen(nh).host,
     }[who]()
-    r = client.patch(f"{API}/meals/{meal.id}", json={"title": "Mine"}, headers=actor.headers)
+    r = api.patch(f"/meals/{meal.id}", json={"title": "Mine"}, headers=actor.headers)
     assert_error(r, 403)
 
 
-def test_patch_meal_outside_the_neighbourhood_is_404(client, kitchen):
+def test_patch_meal_outside_the_neighbourhood_is_404(api, kitchen):
     meal = kitchen.meal()
     other = kitchen.canteen()
     assert_error(
-        client.patch(f"{API}/meals/{meal.id}", json={"title": "X"}, headers=other.host.headers), 404
+        api.patch(f"/meals/{meal.id}", json={"title": "X"}, headers=other.host.headers), 404
     )
 
 
@@ -583,93 +539,69 @@ def test_patch_meal_outside_the_neighbourhood_is_404(client, kitchen):
         ({"pools": [{"key": "garden"}]}, "pools"),
     ],
 )
-def test_patch_meal_bad_input_is_422(client, kitchen, changes, field):
+def test_patch_meal_bad_input_is_422(api, kitchen, changes, field):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
-    r = client.patch(f"{API}/meals/{meal.id}", json=changes, headers=canteen.host.headers)
+    r = api.patch(f"/meals/{meal.id}", json=changes, headers=canteen.host.headers)
     assert_error(r, 422, field)
-    assert (
-        client.get(f"{API}/meals/{meal.id}", headers=canteen.host.headers).get_json()["version"]
-        == 0
-    )
+    assert api.get(f"/meals/{meal.id}", headers=canteen.host.headers).get_json()["version"] == 0
 
 
-def test_patch_meal_body_not_json_is_400(client, kitchen):
-    canteen = kitchen.canteen()
-    meal = kitchen.meal(canteen)
-    r = client.patch(
-        f"{API}/meals/{meal.id}",
-        data="title",
-        content_type="text/plain",
-        headers=canteen.host.headers,
-    )
-    assert_error(r, 400)
-
-
-def test_patching_a_cancelled_meal_is_409(client, kitchen):
+def test_patching_a_cancelled_meal_is_409(api, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="cancelled")
-    r = client.patch(
-        f"{API}/meals/{meal.id}", json={"title": "Back on"}, headers=canteen.host.headers
-    )
+    r = api.patch(f"/meals/{meal.id}", json={"title": "Back on"}, headers=canteen.host.headers)
     assert_error(r, 409)
 
 
 # --- POST /meals/{id}/publish -------------------------------------------------------------
 
 
-def test_host_publishes_a_draft(client, auth, kitchen):
+def test_host_publishes_a_draft(api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="draft")
     member = auth.member(canteen.neighbourhood)
-    r = client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers)
+    r = api.post(f"/meals/{meal.id}/publish", headers=canteen.host.headers)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "published"
     assert r.get_json()["version"] == 1
-    assert client.get(f"{API}/meals/{meal.id}", headers=member.headers).status_code == 200
+    assert api.get(f"/meals/{meal.id}", headers=member.headers).status_code == 200
     assert _ids(
-        client.get(f"{API}/neighbourhoods/{canteen.neighbourhood.id}/meals", headers=member.headers)
+        api.get(f"/neighbourhoods/{canteen.neighbourhood.id}/meals", headers=member.headers)
     ) == [meal.id]
     # Only a draft can be published.
-    assert_error(client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers), 409)
+    assert_error(api.post(f"/meals/{meal.id}/publish", headers=canteen.host.headers), 409)
 
 
-def test_publishing_a_past_draft_is_409(client, kitchen):
+def test_publishing_a_past_draft_is_409(api, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="draft", starts_in=timedelta(hours=-1))
-    assert_error(client.post(f"{API}/meals/{meal.id}/publish", headers=canteen.host.headers), 409)
+    assert_error(api.post(f"/meals/{meal.id}/publish", headers=canteen.host.headers), 409)
 
 
-def test_publish_needs_a_token(client, kitchen):
-    meal = kitchen.meal(status="draft")
-    assert_error(client.post(f"{API}/meals/{meal.id}/publish"), 401)
-
-
-def test_publish_by_a_member_is_403_or_404(client, auth, kitchen):
+def test_publish_by_a_member_is_403_or_404(api, auth, kitchen):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     member = auth.member(nh)
     # A member can't see a draft at all ...
     draft = kitchen.meal(canteen, status="draft")
-    assert_error(client.post(f"{API}/meals/{draft.id}/publish", headers=member.headers), 404)
+    assert_error(api.post(f"/meals/{draft.id}/publish", headers=member.headers), 404)
     # ... and may not act on a meal they can see.
     published = kitchen.meal(canteen)
-    assert_error(client.post(f"{API}/meals/{published.id}/publish", headers=member.headers), 403)
-    assert_error(
-        client.post(f"{API}/meals/{published.id}/publish", headers=nh.moderator.headers), 403
-    )
+    assert_error(api.post(f"/meals/{published.id}/publish", headers=member.headers), 403)
+    assert_error(api.post(f"/meals/{published.id}/publish", headers=nh.moderator.headers), 403)
 
 
-def test_publish_outside_the_neighbourhood_is_404(client, kitchen):
+def test_publish_outside_the_neighbourhood_is_404(api, kitchen):
     meal = kitchen.meal(status="draft")
     other = kitchen.canteen()
-    assert_error(client.post(f"{API}/meals/{meal.id}/publish", headers=other.host.headers), 404)
+    assert_error(api.post(f"/meals/{meal.id}/publish", headers=other.host.headers), 404)
 
 
 # --- POST /meals/{id}/cancel --------------------------------------------------------------
 
 
-def test_cancelling_a_meal_frees_everything_and_tells_everyone(client, auth, kitchen):
+def test_cancelling_a_meal_frees_everything_and_tells_everyone(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     nh = canteen.neighbourhood
     meal = kitchen.meal(canteen, pools={"table": 3, "kitchen": 1})
@@ -680,9 +612,7 @@ def test_cancelling_a_meal_frees_everything_and_tells_everyone(client, auth, kit
     signed_up(client, meal, cleo, party_size=2)  # waitlisted
     signed_up(client, meal, dan, pool="kitchen")
     reason = "La cuisine est inondée, désolés !"
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel", json={"reason": reason}, headers=canteen.host.headers
-    )
+    r = api.post(f"/meals/{meal.id}/cancel", json={"reason": reason}, headers=canteen.host.headers)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["status"] == "cancelled"
@@ -697,79 +627,51 @@ def test_cancelling_a_meal_frees_everything_and_tells_everyone(client, auth, kit
         assert got[0]["payload"]["meal_id"] == meal.id
         assert got[0]["payload"]["reason"] == reason
         assert got[0]["payload"]["meal_title"] == "Soupe et pain partagé"
-        r = client.get(f"{API}/meals/{meal.id}/signups/me", headers=person.headers)
+        r = api.get(f"/meals/{meal.id}/signups/me", headers=person.headers)
         assert r.get_json()["status"] == "cancelled"
         assert r.get_json()["waitlist_position"] is None
     assert notifications(client, bystander) == []
     assert notifications(client, canteen.host) == []
     # A cancelled meal still shows to members, gone from the listing, and takes no signups.
-    r = client.get(f"{API}/meals/{meal.id}", headers=bystander.headers)
+    r = api.get(f"/meals/{meal.id}", headers=bystander.headers)
     assert r.get_json()["status"] == "cancelled"
-    assert _ids(client.get(f"{API}/neighbourhoods/{nh.id}/meals", headers=bystander.headers)) == []
-    assert_error(
-        client.post(f"{API}/meals/{meal.id}/signups", json={}, headers=bystander.headers), 409
-    )
+    assert _ids(api.get(f"/neighbourhoods/{nh.id}/meals", headers=bystander.headers)) == []
+    assert_error(api.post(f"/meals/{meal.id}/signups", json={}, headers=bystander.headers), 409)
     # Cancelling again is a conflict, and tells nobody twice.
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel", json={"reason": "again"}, headers=canteen.host.headers
-    )
+    r = api.post(f"/meals/{meal.id}/cancel", json={"reason": "again"}, headers=canteen.host.headers)
     assert_error(r, 409)
     assert len(notifications(client, ana, "meal_cancelled")) == 1
 
 
-def test_cancelling_a_finished_meal_is_409(client, kitchen):
+def test_cancelling_a_finished_meal_is_409(api, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, starts_in=timedelta(hours=-5))
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel", json={"reason": "late"}, headers=canteen.host.headers
-    )
+    r = api.post(f"/meals/{meal.id}/cancel", json={"reason": "late"}, headers=canteen.host.headers)
     assert_error(r, 409)
 
 
-def test_cancel_needs_a_token(client, kitchen):
-    meal = kitchen.meal()
-    assert_error(client.post(f"{API}/meals/{meal.id}/cancel", json={"reason": "x"}), 401)
-
-
 @pytest.mark.parametrize("who", ["member", "moderator"])
-def test_cancel_is_for_the_canteens_hosts(client, auth, kitchen, who):
+def test_cancel_is_for_the_canteens_hosts(api, auth, kitchen, who):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     actor = (
         auth.member(canteen.neighbourhood) if who == "member" else canteen.neighbourhood.moderator
     )
-    r = client.post(f"{API}/meals/{meal.id}/cancel", json={"reason": "no"}, headers=actor.headers)
+    r = api.post(f"/meals/{meal.id}/cancel", json={"reason": "no"}, headers=actor.headers)
     assert_error(r, 403)
-    assert (
-        client.get(f"{API}/meals/{meal.id}", headers=actor.headers).get_json()["status"]
-        == "published"
-    )
+    assert api.get(f"/meals/{meal.id}", headers=actor.headers).get_json()["status"] == "published"
 
 
-def test_cancel_outside_the_neighbourhood_is_404(client, kitchen):
+def test_cancel_outside_the_neighbourhood_is_404(api, kitchen):
     meal = kitchen.meal()
     other = kitchen.canteen()
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel", json={"reason": "x"}, headers=other.host.headers
-    )
+    r = api.post(f"/meals/{meal.id}/cancel", json={"reason": "x"}, headers=other.host.headers)
     assert_error(r, 404)
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": "   "}, {"reason": None}, {"reason": "x" * 1001}])
-def test_cancel_needs_a_reason(client, kitchen, body):
+def test_cancel_needs_a_reason(api, kitchen, body):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
-    r = client.post(f"{API}/meals/{meal.id}/cancel", json=body, headers=canteen.host.headers)
+    r = api.post(f"/meals/{meal.id}/cancel", json=body, headers=canteen.host.headers)
     assert_error(r, 422, "reason")
-
-
-def test_cancel_body_not_json_is_400(client, kitchen):
-    canteen = kitchen.canteen()
-    meal = kitchen.meal(canteen)
-    r = client.post(
-        f"{API}/meals/{meal.id}/cancel",
-        data="reason=rain",
-        content_type="text/plain",
-        headers=canteen.host.headers,
-    )
-    assert_error(r, 400)

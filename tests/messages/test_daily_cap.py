@@ -9,8 +9,8 @@ from sqlalchemy import update
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.messages.models import Message
-from tests.helpers import assert_error
 from tests.messages.test_conversations import send, start
+from tests.support.errors import assert_error
 
 
 def _limited(make_app, **config):

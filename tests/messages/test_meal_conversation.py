@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import assert_error
-from tests.meals.conftest import kitchen  # noqa: F401  (the factory fixture)
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 URL = "/api/v1/conversations"
 
 
 def meal_conversation(client: Any, meal_id: int, actor: Any) -> int | None:
-    return client.get(f"/api/v1/meals/{meal_id}", headers=actor.headers).get_json()[
-        "conversation_id"
-    ]
+    return client.get(v1(f"/meals/{meal_id}"), headers=actor.headers).get_json()["conversation_id"]
 
 
 def participant_ids(client: Any, conversation_id: int, actor: Any) -> set[int]:
@@ -23,19 +21,19 @@ def participant_ids(client: Any, conversation_id: int, actor: Any) -> set[int]:
 
 def sign_up(client: Any, meal_id: int, actor: Any, party_size: int = 1) -> Any:
     return client.post(
-        f"/api/v1/meals/{meal_id}/signups",
+        v1(f"/meals/{meal_id}/signups"),
         json={"pool": "table", "party_size": party_size},
         headers=actor.headers,
     )
 
 
-def test_publishing_opens_the_conversation_with_the_host(client, auth, kitchen):  # noqa: F811
+def test_publishing_opens_the_conversation_with_the_host(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, status="draft")
     host = canteen.host
     assert meal_conversation(client, meal.id, host) is None
 
-    assert client.post(f"/api/v1/meals/{meal.id}/publish", headers=host.headers).status_code == 200
+    assert api.post(f"/meals/{meal.id}/publish", headers=host.headers).status_code == 200
 
     conversation_id = meal_conversation(client, meal.id, host)
     assert conversation_id is not None
@@ -46,7 +44,7 @@ def test_publishing_opens_the_conversation_with_the_host(client, auth, kitchen):
     ]
 
 
-def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, kitchen):  # noqa: F811
+def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen, pools={"table": 2})
     nh, host = canteen.neighbourhood, canteen.host
@@ -60,9 +58,7 @@ def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, k
     assert_error(client.get(f"{URL}/{conversation_id}", headers=cleo.headers), 404)
 
     # Ana cancels: she leaves the conversation, Cléo is promoted and joins it.
-    assert (
-        client.delete(f"/api/v1/meals/{meal.id}/signups/me", headers=ana.headers).status_code == 204
-    )
+    assert api.delete(f"/meals/{meal.id}/signups/me", headers=ana.headers).status_code == 204
     assert participant_ids(client, conversation_id, host) == {host.id, ben.id, cleo.id}
     assert_error(client.get(f"{URL}/{conversation_id}/messages", headers=ana.headers), 404)
 
@@ -74,7 +70,7 @@ def test_confirmed_diners_join_waitlisted_wait_and_leavers_leave(client, auth, k
     assert r.status_code == 201
 
 
-def test_a_new_host_joins_the_conversations_of_upcoming_meals(client, auth, kitchen):  # noqa: F811
+def test_a_new_host_joins_the_conversations_of_upcoming_meals(client, api, auth, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     moderator = canteen.neighbourhood.moderator
@@ -82,11 +78,9 @@ def test_a_new_host_joins_the_conversations_of_upcoming_meals(client, auth, kitc
     assert sign_up(client, meal.id, helper).status_code == 201  # creates the conversation
     conversation_id = meal_conversation(client, meal.id, helper)
 
-    r = client.post(
-        f"/api/v1/canteens/{canteen.id}/hosts/{moderator.id}", headers=moderator.headers
-    )
+    r = api.post(f"/canteens/{canteen.id}/hosts/{moderator.id}", headers=moderator.headers)
     assert r.status_code == 201
     assert moderator.id in participant_ids(client, conversation_id, helper)
 
-    client.delete(f"/api/v1/canteens/{canteen.id}/hosts/{moderator.id}", headers=moderator.headers)
+    api.delete(f"/canteens/{canteen.id}/hosts/{moderator.id}", headers=moderator.headers)
     assert moderator.id not in participant_ids(client, conversation_id, helper)

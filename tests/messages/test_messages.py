@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from neighbours.extensions import socketio
-from tests.helpers import assert_error
 from tests.messages.test_conversations import URL, send, start
+from tests.support.errors import assert_error
+from tests.support.sockets import received
 
 
 def conversation_of(client: Any, auth: Any) -> tuple[Any, Any, int]:
@@ -134,48 +134,42 @@ def test_read_marker_must_name_a_message_of_the_conversation(client, auth):
     assert_error(r, 422, "up_to_message_id")
 
 
-def test_first_message_notifies_later_ones_do_not(client, auth):
+def test_first_message_notifies_later_ones_do_not(client, api, auth):
     ana, ben, cid = conversation_of(client, auth)
     send(client, ana, cid, "hello")
     send(client, ana, cid, "are you there?")
 
-    notes = client.get("/api/v1/notifications", headers=ben.headers).get_json()["items"]
+    notes = api.get("/notifications", headers=ben.headers).get_json()["items"]
 
     assert [n["type"] for n in notes] == ["new_conversation"]
     assert notes[0]["payload"]["conversation_id"] == cid
     assert notes[0]["payload"]["from"]["id"] == ana.id
-    assert client.get("/api/v1/notifications", headers=ana.headers).get_json()["items"] == []
+    assert api.get("/notifications", headers=ana.headers).get_json()["items"] == []
 
 
-def test_message_created_reaches_every_participant_and_nobody_else(app, client, auth):
+def test_message_created_reaches_every_participant_and_nobody_else(client, auth, sockets):
     nh = auth.neighbourhood()
     ana, ben, eve = auth.member(nh), auth.member(nh), auth.member(nh)
     cid = start(client, ana, ben).get_json()["id"]
-    sockets = {a.id: socketio.test_client(app, auth={"token": a.token}) for a in (ana, ben, eve)}
-    for s in sockets.values():
+    opened = {a.id: sockets.connected(a) for a in (ana, ben, eve)}
+    for s in opened.values():
         s.get_received()
 
     message = send(client, ana, cid, "live!").get_json()
 
-    def events(actor: Any) -> list[Any]:
-        return [e for e in sockets[actor.id].get_received() if e["name"] == "message:created"]
-
     for actor in (ana, ben):
-        received = events(actor)
-        assert len(received) == 1
-        assert received[0]["args"][0] == {"conversation_id": cid, "message": message}
-    assert events(eve) == []
-    for s in sockets.values():
-        s.disconnect()
+        assert received(opened[actor.id], "message:created") == [
+            {"conversation_id": cid, "message": message}
+        ]
+    assert received(opened[eve.id], "message:created") == []
 
 
-def test_nothing_is_sent_when_the_message_is_refused(app, client, auth):
+def test_nothing_is_sent_when_the_message_is_refused(client, api, auth, sockets):
     ana, ben, cid = conversation_of(client, auth)
-    client.post(f"/api/v1/users/{ana.id}/block", headers=ben.headers)
-    socket = socketio.test_client(app, auth={"token": ben.token})
+    api.post(f"/users/{ana.id}/block", headers=ben.headers)
+    socket = sockets.connected(ben)
     socket.get_received()
 
     assert_error(send(client, ana, cid, "let me in"), 403)
 
-    assert [e for e in socket.get_received() if e["name"] == "message:created"] == []
-    socket.disconnect()
+    assert received(socket, "message:created") == []

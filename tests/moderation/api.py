@@ -6,7 +6,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-API = "/api/v1"
+from tests.support.api import v1
+from tests.support.sockets import received as received  # one helper, re-exported
 
 
 def report(
@@ -20,7 +21,7 @@ def report(
     body: dict[str, Any] = {"target_type": target_type, "target_id": target_id, "reason": reason}
     if details is not None:
         body["details"] = details
-    return client.post(f"{API}/reports", json=body, headers=actor.headers)
+    return client.post(v1("/reports"), json=body, headers=actor.headers)
 
 
 def reported(client: FlaskClient, actor: Any, target_type: str, target_id: int, **kw: Any) -> dict:
@@ -33,7 +34,7 @@ def queue(
     client: FlaskClient, actor: Any, neighbourhood_id: int, query: str = "", code: int = 200
 ) -> Any:
     r = client.get(
-        f"{API}/neighbourhoods/{neighbourhood_id}/moderation/queue{query}", headers=actor.headers
+        v1(f"/neighbourhoods/{neighbourhood_id}/moderation/queue{query}"), headers=actor.headers
     )
     assert r.status_code == code, r.get_json()
     return r.get_json()
@@ -52,7 +53,7 @@ def decide(
     client: FlaskClient, actor: Any, item_id: int, action: str, reason: str = "Decided", **kw: Any
 ) -> Any:
     return client.post(
-        f"{API}/moderation/items/{item_id}/decide",
+        v1(f"/moderation/items/{item_id}/decide"),
         json={"action": action, "reason": reason} | kw,
         headers=actor.headers,
     )
@@ -66,23 +67,19 @@ def decided(client: FlaskClient, actor: Any, item_id: int, action: str, **kw: An
 
 def log(client: FlaskClient, actor: Any, neighbourhood_id: int, query: str = "") -> list[dict]:
     r = client.get(
-        f"{API}/neighbourhoods/{neighbourhood_id}/moderation/log{query}", headers=actor.headers
+        v1(f"/neighbourhoods/{neighbourhood_id}/moderation/log{query}"), headers=actor.headers
     )
     assert r.status_code == 200, r.get_json()
     return r.get_json()["items"]
 
 
 def feed_ids(client: FlaskClient, actor: Any, neighbourhood_id: int) -> list[int]:
-    r = client.get(f"{API}/neighbourhoods/{neighbourhood_id}/posts", headers=actor.headers)
+    r = client.get(v1(f"/neighbourhoods/{neighbourhood_id}/posts"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     return [p["id"] for p in r.get_json()["items"]]
 
 
 def notifications(client: FlaskClient, actor: Any, type_: str) -> list[dict]:
-    r = client.get(f"{API}/notifications?limit=100", headers=actor.headers)
+    r = client.get(v1("/notifications?limit=100"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     return [n for n in r.get_json()["items"] if n["type"] == type_]
-
-
-def received(socket: Any, name: str) -> list[Any]:
-    return [e["args"][0] for e in socket.get_received() if e["name"] == name]

@@ -6,23 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
-
-from neighbours.extensions import db
-from tests.meals.conftest import Kitchen
-
-
-@pytest.fixture(autouse=True)
-def _requests_end_like_production(app: Flask) -> None:
-    """End each request's transaction, as the real app context teardown does.
-
-    The test client shares the test's app context, so a request that failed after changing
-    something would otherwise leave it in the session for the next request to commit.
-    """
-
-    @app.teardown_request
-    def _end_transaction(_exc: BaseException | None) -> None:
-        db.session.rollback()
 
 
 @dataclass
@@ -66,8 +49,3 @@ def quartier(auth: Any) -> Quartier:
         outsider,
         other.moderator,
     )
-
-
-@pytest.fixture
-def kitchen(auth: Any) -> Kitchen:
-    return Kitchen(auth)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.moderation.api import API, decided, feed_ids, queue, received, reported
+from tests.moderation.api import decided, feed_ids, queue, received, reported
+from tests.support.api import v1
 
 
 def _hold(client, quartier, *words):
     r = client.patch(
-        f"{API}/neighbourhoods/{quartier.id}/moderation/settings",
+        v1(f"/neighbourhoods/{quartier.id}/moderation/settings"),
         json={"held_words": list(words)},
         headers=quartier.moderator.headers,
     )
@@ -16,7 +17,7 @@ def _hold(client, quartier, *words):
 
 def _post(client, actor, quartier, title="Tomatoes", body="Spare tomatoes at the canteen"):
     r = client.post(
-        f"{API}/neighbourhoods/{quartier.id}/posts",
+        v1(f"/neighbourhoods/{quartier.id}/posts"),
         json={"category": "offer", "title": title, "body": body},
         headers=actor.headers,
     )
@@ -25,26 +26,26 @@ def _post(client, actor, quartier, title="Tomatoes", body="Spare tomatoes at the
 
 
 def _comment(client, actor, post_id, body):
-    r = client.post(f"{API}/posts/{post_id}/comments", json={"body": body}, headers=actor.headers)
+    r = client.post(v1(f"/posts/{post_id}/comments"), json={"body": body}, headers=actor.headers)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
 
 def _comment_ids(client, actor, post_id):
-    r = client.get(f"{API}/posts/{post_id}/comments", headers=actor.headers)
+    r = client.get(v1(f"/posts/{post_id}/comments"), headers=actor.headers)
     assert r.status_code == 200, r.get_json()
     return [c["id"] for c in r.get_json()["items"]]
 
 
-def test_a_clean_post_edited_to_hold_a_held_word_leaves_the_feed(client, quartier, sockets):
+def test_a_clean_post_edited_to_hold_a_held_word_leaves_the_feed(client, api, quartier, sockets):
     _hold(client, quartier, "casino")
     post = _post(client, quartier.alice, quartier)
     assert feed_ids(client, quartier.bob, quartier.id) == [post["id"]]
-    bobs = sockets.connect(quartier.bob)
-    moderators = sockets.connect(quartier.moderator)
+    bobs = sockets.connected(quartier.bob)
+    moderators = sockets.connected(quartier.moderator)
 
-    r = client.patch(
-        f"{API}/posts/{post['id']}",
+    r = api.patch(
+        f"/posts/{post['id']}",
         json={"body": "Online CASINO bonus, click here"},
         headers=quartier.alice.headers,
     )
@@ -52,7 +53,7 @@ def test_a_clean_post_edited_to_hold_a_held_word_leaves_the_feed(client, quartie
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "held"
     assert feed_ids(client, quartier.bob, quartier.id) == []
-    assert client.get(f"{API}/posts/{post['id']}", headers=quartier.bob.headers).status_code == 404
+    assert api.get(f"/posts/{post['id']}", headers=quartier.bob.headers).status_code == 404
     assert received(bobs, "post:removed") == [{"id": post["id"]}]
     assert received(bobs, "post:updated") == []
     [event] = received(moderators, "moderation:item")
@@ -69,15 +70,17 @@ def test_a_clean_post_edited_to_hold_a_held_word_leaves_the_feed(client, quartie
     assert feed_ids(client, quartier.bob, quartier.id) == [post["id"]]
 
 
-def test_a_held_word_in_an_edited_title_holds_the_post_again_after_a_decision(client, quartier):
+def test_a_held_word_in_an_edited_title_holds_the_post_again_after_a_decision(
+    client, api, quartier
+):
     """An item a moderator already resolved (a report dismissed) comes back as held."""
     _hold(client, quartier, "free money")
     post = _post(client, quartier.alice, quartier)
     item_id = reported(client, quartier.bob, "post", post["id"])["item_id"]
     decided(client, quartier.moderator, item_id, "dismiss")
 
-    r = client.patch(
-        f"{API}/posts/{post['id']}", json={"title": "Free money"}, headers=quartier.alice.headers
+    r = api.patch(
+        f"/posts/{post['id']}", json={"title": "Free money"}, headers=quartier.alice.headers
     )
 
     assert r.get_json()["status"] == "held"
@@ -85,7 +88,7 @@ def test_a_held_word_in_an_edited_title_holds_the_post_again_after_a_decision(cl
     assert (item["id"], item["held_reason"], item["score"]) == (item_id, "held_word", 0)
 
 
-def test_new_and_edited_comments_with_a_held_word_wait_for_a_moderator(client, quartier):
+def test_new_and_edited_comments_with_a_held_word_wait_for_a_moderator(client, api, quartier):
     _hold(client, quartier, "casino")
     post = _post(client, quartier.alice, quartier)
     clean = _comment(client, quartier.bob, post["id"], "I'll take some")
@@ -93,8 +96,8 @@ def test_new_and_edited_comments_with_a_held_word_wait_for_a_moderator(client, q
     assert held["status"] == "held"
     assert _comment_ids(client, quartier.dave, post["id"]) == [clean["id"]]
 
-    r = client.patch(
-        f"{API}/comments/{clean['id']}", json={"body": "casino bonus"}, headers=quartier.bob.headers
+    r = api.patch(
+        f"/comments/{clean['id']}", json={"body": "casino bonus"}, headers=quartier.bob.headers
     )
 
     assert r.status_code == 200, r.get_json()

@@ -13,8 +13,9 @@ from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.feed.models import Post
 from neighbours.neighbourhoods.models import Membership
-from tests.helpers import assert_error
-from tests.moderation.api import API
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 DAY = 24 * 3600
 
@@ -35,7 +36,7 @@ def limited(make_app: Any) -> Iterator[FlaskClient]:
 
 def _post(client: FlaskClient, actor: Any, neighbourhood_id: int, n: int = 0) -> Any:
     return client.post(
-        f"{API}/neighbourhoods/{neighbourhood_id}/posts",
+        v1(f"/neighbourhoods/{neighbourhood_id}/posts"),
         json={"category": "general", "title": f"Post {n}", "body": "Hello"},
         headers=actor.headers,
     )
@@ -43,7 +44,7 @@ def _post(client: FlaskClient, actor: Any, neighbourhood_id: int, n: int = 0) ->
 
 def _settings(client: FlaskClient, quartier: Any, **values: Any) -> None:
     r = client.patch(
-        f"{API}/neighbourhoods/{quartier.id}/moderation/settings",
+        v1(f"/neighbourhoods/{quartier.id}/moderation/settings"),
         json=values,
         headers=quartier.moderator.headers,
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.feed.api import create_post
-from tests.helpers import assert_error
-from tests.moderation.api import API, decided, received, report, reported
+from tests.moderation.api import decided, received, report, reported
+from tests.support.errors import assert_error
 
 
 def test_a_new_queue_item_reaches_the_moderators_and_nobody_else(client, quartier, sockets):
-    moderators = sockets.connect(quartier.moderator)
-    members = [sockets.connect(quartier.bob), sockets.connect(quartier.alice)]
-    other_moderator = sockets.connect(quartier.other_moderator)
+    moderators = sockets.connected(quartier.moderator)
+    members = [sockets.connected(quartier.bob), sockets.connected(quartier.alice)]
+    other_moderator = sockets.connected(quartier.other_moderator)
     post = create_post(client, quartier.alice, quartier.id)
     moderators.get_received()
 
@@ -32,7 +32,7 @@ def test_a_new_queue_item_reaches_the_moderators_and_nobody_else(client, quartie
 
 
 def test_more_reports_on_a_pending_item_are_not_sent_again(client, quartier, sockets):
-    moderators = sockets.connect(quartier.moderator)
+    moderators = sockets.connected(quartier.moderator)
     post = create_post(client, quartier.alice, quartier.id)
     reported(client, quartier.bob, "post", post["id"])
     assert len(received(moderators, "moderation:item")) == 1
@@ -44,7 +44,7 @@ def test_more_reports_on_a_pending_item_are_not_sent_again(client, quartier, soc
 
 
 def test_a_reopened_item_is_sent_again(client, quartier, sockets):
-    moderators = sockets.connect(quartier.moderator)
+    moderators = sockets.connected(quartier.moderator)
     item_id = reported(client, quartier.bob, "user", quartier.alice.id)["item_id"]
     decided(client, quartier.moderator, item_id, "dismiss")
     moderators.get_received()
@@ -55,10 +55,10 @@ def test_a_reopened_item_is_sent_again(client, quartier, sockets):
     assert (event["id"], event["status"], event["score"]) == (item_id, "pending", 3)
 
 
-def test_a_member_made_moderator_starts_hearing_the_queue(client, quartier, sockets):
-    bobs = sockets.connect(quartier.bob)
-    r = client.patch(
-        f"{API}/neighbourhoods/{quartier.id}/members/{quartier.bob.id}",
+def test_a_member_made_moderator_starts_hearing_the_queue(client, api, quartier, sockets):
+    bobs = sockets.connected(quartier.bob)
+    r = api.patch(
+        f"/neighbourhoods/{quartier.id}/members/{quartier.bob.id}",
         json={"role": "moderator"},
         headers=quartier.moderator.headers,
     )
@@ -73,7 +73,7 @@ def test_hiding_at_the_threshold_is_post_removed_and_dismissing_brings_it_back(
     client, quartier, sockets, auth
 ):
     reader = auth.member(quartier.neighbourhood, name="Reader")
-    readers = sockets.connect(reader)
+    readers = sockets.connected(reader)
     post = create_post(client, quartier.alice, quartier.id)
     readers.get_received()
 
@@ -89,14 +89,14 @@ def test_hiding_at_the_threshold_is_post_removed_and_dismissing_brings_it_back(
     assert (back["id"], back["status"]) == (post["id"], "published")
 
 
-def test_a_held_post_goes_to_the_moderators_not_the_feed(client, quartier, sockets):
-    client.patch(
-        f"{API}/neighbourhoods/{quartier.id}/moderation/settings",
+def test_a_held_post_goes_to_the_moderators_not_the_feed(client, api, quartier, sockets):
+    api.patch(
+        f"/neighbourhoods/{quartier.id}/moderation/settings",
         json={"held_words": ["casino"]},
         headers=quartier.moderator.headers,
     )
-    moderators = sockets.connect(quartier.moderator)
-    bobs = sockets.connect(quartier.bob)
+    moderators = sockets.connected(quartier.moderator)
+    bobs = sockets.connected(quartier.bob)
 
     post = create_post(client, quartier.alice, quartier.id, body="Online casino bonus")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from neighbours.extensions import db
 from neighbours.moderation.models import ModerationLogEntry
 from tests.feed.api import create_comment, create_post
-from tests.helpers import assert_error
-from tests.moderation.api import API, decide, decided, log, reported
+from tests.moderation.api import decide, decided, log, reported
+from tests.support.api import PREFIX as API
+from tests.support.errors import assert_error
 
 
-def test_every_kind_of_moderator_action_is_logged_newest_first(client, quartier, auth):
+def test_every_kind_of_moderator_action_is_logged_newest_first(client, api, quartier, auth):
     mod, h = quartier.moderator, quartier.moderator.headers
     pending = auth.member(quartier.neighbourhood, status="pending", name="Pat")
     refused = auth.member(quartier.neighbourhood, status="pending", name="Rex")
@@ -23,10 +24,10 @@ def test_every_kind_of_moderator_action_is_logged_newest_first(client, quartier,
         client.post(f"{nh}/members/{pending.id}/approve", headers=h),
         client.post(f"{nh}/members/{refused.id}/decline", headers=h),
         client.patch(f"{nh}/members/{quartier.bob.id}", json={"role": "host"}, headers=h),
-        client.post(f"{API}/posts/{post['id']}/pin", headers=h),
-        client.delete(f"{API}/posts/{post['id']}/pin", headers=h),
-        client.delete(f"{API}/posts/{doomed['id']}", headers=h),
-        client.delete(f"{API}/comments/{comment['id']}", headers=h),
+        api.post(f"/posts/{post['id']}/pin", headers=h),
+        api.delete(f"/posts/{post['id']}/pin", headers=h),
+        api.delete(f"/posts/{doomed['id']}", headers=h),
+        api.delete(f"/comments/{comment['id']}", headers=h),
         decide(client, mod, item_id, "warn", reason="Be nice"),
         client.patch(f"{nh}/moderation/settings", json={"report_threshold": 4}, headers=h),
     ]
@@ -54,13 +55,13 @@ def test_every_kind_of_moderator_action_is_logged_newest_first(client, quartier,
     assert by_action["update_settings"]["details"] == {"changed": ["report_threshold"]}
 
 
-def test_authors_deleting_their_own_content_is_not_logged(client, quartier):
+def test_authors_deleting_their_own_content_is_not_logged(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)
     comment = create_comment(client, quartier.alice, post["id"])
     h = quartier.alice.headers
 
-    assert client.delete(f"{API}/comments/{comment['id']}", headers=h).status_code == 204
-    assert client.delete(f"{API}/posts/{post['id']}", headers=h).status_code == 204
+    assert api.delete(f"/comments/{comment['id']}", headers=h).status_code == 204
+    assert api.delete(f"/posts/{post['id']}", headers=h).status_code == 204
 
     assert log(client, quartier.moderator, quartier.id) == []
 
@@ -99,18 +100,16 @@ def test_the_log_pages_newest_first(client, quartier):
     assert seen == list(reversed(item_ids))
 
 
-def test_only_the_neighbourhoods_moderators_read_its_log(client, quartier, auth):
+def test_only_the_neighbourhoods_moderators_read_its_log(client, api, quartier, auth):
     url = f"{API}/neighbourhoods/{quartier.id}/moderation/log"
     post = create_post(client, quartier.alice, quartier.id)
-    client.post(f"{API}/posts/{post['id']}/pin", headers=quartier.moderator.headers)
+    api.post(f"/posts/{post['id']}/pin", headers=quartier.moderator.headers)
 
     assert_error(client.get(url, headers=quartier.bob.headers), 403)
     assert_error(client.get(url, headers=quartier.other_moderator.headers), 403)
     assert_error(client.get(url), 401)
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{10**6}/moderation/log", headers=quartier.moderator.headers
-        ),
+        api.get(f"/neighbourhoods/{10**6}/moderation/log", headers=quartier.moderator.headers),
         404,
     )
     # Each neighbourhood's log holds its own actions only.

@@ -7,9 +7,7 @@ from typing import Any
 from neighbours.extensions import db
 from neighbours.moderation.models import ModerationItem, Suspension
 from tests.feed.api import create_comment, create_post
-from tests.helpers import assert_error
 from tests.moderation.api import (
-    API,
     decide,
     decided,
     feed_ids,
@@ -18,6 +16,8 @@ from tests.moderation.api import (
     queue_item,
     reported,
 )
+from tests.support.api import PREFIX as API
+from tests.support.errors import assert_error
 
 
 def _queued_post(client: Any, quartier: Any, **fields: Any) -> tuple[dict, int]:
@@ -32,7 +32,7 @@ def _hidden_post(client: Any, quartier: Any, **fields: Any) -> tuple[dict, int]:
     return post, item_id
 
 
-def test_the_queue_is_oldest_first_and_pages_with_cursors(client, quartier):
+def test_the_queue_is_oldest_first_and_pages_with_cursors(client, api, quartier):
     post_ids = [create_post(client, quartier.alice, quartier.id)["id"] for _ in range(5)]
     for post_id in reversed(post_ids):
         reported(client, quartier.bob, "post", post_id)
@@ -51,8 +51,8 @@ def test_the_queue_is_oldest_first_and_pages_with_cursors(client, quartier):
     assert walked == list(reversed(post_ids))
     assert third["next_cursor"] is None
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{quartier.id}/moderation/queue?after=garbage",
+        api.get(
+            f"/neighbourhoods/{quartier.id}/moderation/queue?after=garbage",
             headers=quartier.moderator.headers,
         ),
         422,
@@ -61,7 +61,7 @@ def test_the_queue_is_oldest_first_and_pages_with_cursors(client, quartier):
     )
 
 
-def test_the_status_filter_separates_pending_from_resolved(client, quartier):
+def test_the_status_filter_separates_pending_from_resolved(client, api, quartier):
     _, kept = _queued_post(client, quartier)
     _, done = _queued_post(client, quartier)
     decided(client, quartier.moderator, done, "dismiss")
@@ -76,8 +76,8 @@ def test_the_status_filter_separates_pending_from_resolved(client, quartier):
     assert item["decision_reason"] == "Decided" and item["decided_at"].endswith("Z")
     assert item["reporter_count"] == 0 and [r["open"] for r in item["reports"]] == [False]
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{quartier.id}/moderation/queue?status=open",
+        api.get(
+            f"/neighbourhoods/{quartier.id}/moderation/queue?status=open",
             headers=quartier.moderator.headers,
         ),
         422,
@@ -86,43 +86,37 @@ def test_the_status_filter_separates_pending_from_resolved(client, quartier):
     )
 
 
-def test_only_moderators_see_the_queue(client, quartier):
+def test_only_moderators_see_the_queue(client, api, quartier):
     _queued_post(client, quartier)
 
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{quartier.id}/moderation/queue", headers=quartier.bob.headers
-        ),
+        api.get(f"/neighbourhoods/{quartier.id}/moderation/queue", headers=quartier.bob.headers),
         403,
     )
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{quartier.id}/moderation/queue",
+        api.get(
+            f"/neighbourhoods/{quartier.id}/moderation/queue",
             headers=quartier.other_moderator.headers,
         ),
         403,
     )
-    assert_error(client.get(f"{API}/neighbourhoods/{quartier.id}/moderation/queue"), 401)
+    assert_error(api.get(f"/neighbourhoods/{quartier.id}/moderation/queue"), 401)
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{10**6}/moderation/queue", headers=quartier.moderator.headers
-        ),
+        api.get(f"/neighbourhoods/{10**6}/moderation/queue", headers=quartier.moderator.headers),
         404,
     )
     # Another neighbourhood's moderator sees their own, empty queue.
     assert queue(client, quartier.other_moderator, quartier.other.id)["items"] == []
 
 
-def test_deciding_needs_the_right_moderator(client, quartier, auth):
+def test_deciding_needs_the_right_moderator(client, api, quartier, auth):
     _, item_id = _queued_post(client, quartier)
 
     assert_error(decide(client, quartier.bob, item_id, "remove"), 403)
     assert_error(decide(client, quartier.other_moderator, item_id, "remove"), 404)
     assert_error(decide(client, quartier.outsider, item_id, "remove"), 404)
     assert_error(decide(client, quartier.moderator, 10**6, "remove"), 404)
-    r = client.post(
-        f"{API}/moderation/items/{item_id}/decide", json={"action": "remove", "reason": "x"}
-    )
+    r = api.post(f"/moderation/items/{item_id}/decide", json={"action": "remove", "reason": "x"})
     assert_error(r, 401)
     assert db.session.get(ModerationItem, item_id).status.value == "pending"
 
@@ -131,7 +125,7 @@ def test_deciding_needs_the_right_moderator(client, quartier, auth):
     assert_error(decide(client, host, item_id, "remove"), 403)
 
 
-def test_a_site_admin_can_decide_anywhere(client, quartier, auth):
+def test_a_site_admin_can_decide_anywhere(client, api, quartier, auth):
     admin = auth.user("Admin", is_admin=True)
     post, item_id = _queued_post(client, quartier)
 
@@ -140,9 +134,7 @@ def test_a_site_admin_can_decide_anywhere(client, quartier, auth):
     assert (body["status"], body["decision"]) == ("resolved", "remove")
     assert queue(client, admin, quartier.id, "?status=resolved")["items"][0]["id"] == item_id
     assert (
-        client.get(f"{API}/posts/{post['id']}", headers=quartier.moderator.headers).get_json()[
-            "status"
-        ]
+        api.get(f"/posts/{post['id']}", headers=quartier.moderator.headers).get_json()["status"]
         == "removed"
     )
 
@@ -172,11 +164,11 @@ def test_decide_validates_its_input(client, quartier):
     assert db.session.query(Suspension).count() == 0
 
 
-def test_the_queue_shows_the_content_as_posted_after_an_edit_or_a_delete(client, quartier):
+def test_the_queue_shows_the_content_as_posted_after_an_edit_or_a_delete(client, api, quartier):
     post, item_id = _queued_post(client, quartier, title="Cheap watches", body="Call 0600")
 
-    r = client.patch(
-        f"{API}/posts/{post['id']}",
+    r = api.patch(
+        f"/posts/{post['id']}",
         json={"title": "Nothing to see", "body": "Innocent"},
         headers=quartier.alice.headers,
     )
@@ -185,16 +177,13 @@ def test_the_queue_shows_the_content_as_posted_after_an_edit_or_a_delete(client,
     assert (item["content"]["title"], item["content"]["body"]) == ("Cheap watches", "Call 0600")
     assert item["target_status"] == "published"
 
-    assert (
-        client.delete(f"{API}/posts/{post['id']}", headers=quartier.alice.headers).status_code
-        == 204
-    )
+    assert api.delete(f"/posts/{post['id']}", headers=quartier.alice.headers).status_code == 204
     item = queue_item(client, quartier.moderator, quartier.id, item_id)
     assert (item["content"]["title"], item["content"]["body"]) == ("Cheap watches", "Call 0600")
     assert item["target_status"] == "deleted"
 
 
-def test_dismiss_restores_a_hidden_post_to_the_feed(client, quartier):
+def test_dismiss_restores_a_hidden_post_to_the_feed(client, api, quartier):
     post, item_id = _hidden_post(client, quartier)
     assert post["id"] not in feed_ids(client, quartier.bob, quartier.id)
 
@@ -202,13 +191,13 @@ def test_dismiss_restores_a_hidden_post_to_the_feed(client, quartier):
 
     assert (body["decision"], body["status"]) == ("dismiss", "resolved")
     assert post["id"] in feed_ids(client, quartier.bob, quartier.id)
-    r = client.get(f"{API}/posts/{post['id']}", headers=quartier.bob.headers)
+    r = api.get(f"/posts/{post['id']}", headers=quartier.bob.headers)
     assert r.status_code == 200 and r.get_json()["status"] == "published"
     # No one is told off for a dismissed report.
     assert notifications(client, quartier.alice, "moderation_decision") == []
 
 
-def test_hide_and_remove_take_a_post_out_of_the_feed(client, quartier):
+def test_hide_and_remove_take_a_post_out_of_the_feed(client, api, quartier):
     hidden, hide_item = _queued_post(client, quartier)
     removed, remove_item = _queued_post(client, quartier)
 
@@ -218,8 +207,8 @@ def test_hide_and_remove_take_a_post_out_of_the_feed(client, quartier):
     assert feed_ids(client, quartier.bob, quartier.id) == []
     statuses = {
         p["id"]: p["status"]
-        for p in client.get(
-            f"{API}/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers
+        for p in api.get(
+            f"/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers
         ).get_json()["items"]
     }
     assert statuses == {hidden["id"]: "hidden", removed["id"]: "removed"}
@@ -228,14 +217,14 @@ def test_hide_and_remove_take_a_post_out_of_the_feed(client, quartier):
     assert feed_ids(client, quartier.bob, quartier.id) == []
 
 
-def test_remove_a_comment(client, quartier):
+def test_remove_a_comment(client, api, quartier):
     post = create_post(client, quartier.bob, quartier.id)
     comment = create_comment(client, quartier.alice, post["id"], body="Rude")
     item_id = reported(client, quartier.carol, "comment", comment["id"])["item_id"]
 
     decided(client, quartier.moderator, item_id, "remove")
 
-    r = client.get(f"{API}/posts/{post['id']}/comments", headers=quartier.dave.headers)
+    r = api.get(f"/posts/{post['id']}/comments", headers=quartier.dave.headers)
     assert r.get_json()["items"] == []
     assert queue_item(client, quartier.moderator, quartier.id, item_id)["target_status"] == (
         "removed"

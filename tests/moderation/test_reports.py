@@ -7,20 +7,15 @@ from typing import Any
 from neighbours.extensions import db
 from neighbours.moderation.models import ModerationItem, Report
 from tests.feed.api import create_comment, create_post
-from tests.helpers import assert_error
-from tests.moderation.api import (
-    API,
-    decided,
-    feed_ids,
-    queue,
-    report,
-    reported,
-)
+from tests.moderation.api import decided, feed_ids, queue, report, reported
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 
 def _conversation(client: Any, starter: Any, *others: Any) -> int:
     r = client.post(
-        f"{API}/conversations",
+        v1("/conversations"),
         json={"participant_ids": [o.id for o in others]},
         headers=starter.headers,
     )
@@ -30,7 +25,7 @@ def _conversation(client: Any, starter: Any, *others: Any) -> int:
 
 def _message(client: Any, author: Any, conversation_id: int, body: str = "Buy my stuff") -> int:
     r = client.post(
-        f"{API}/conversations/{conversation_id}/messages",
+        v1(f"/conversations/{conversation_id}/messages"),
         json={"body": body},
         headers=author.headers,
     )
@@ -193,16 +188,16 @@ def test_bad_input_is_422_naming_the_field(client, quartier):
     assert client.post(url, json=good | {"details": "x" * 2000}, headers=headers).status_code == 201
 
 
-def test_reporting_needs_a_token(client, quartier):
+def test_reporting_needs_a_token(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)
     body = {"target_type": "post", "target_id": post["id"], "reason": "spam"}
 
-    assert_error(client.post(f"{API}/reports", json=body), 401)
+    assert_error(api.post("/reports", json=body), 401)
     bad = {"Authorization": "Bearer not-a-token"}
-    assert_error(client.post(f"{API}/reports", json=body, headers=bad), 401)
+    assert_error(api.post("/reports", json=body, headers=bad), 401)
 
 
-def test_three_distinct_reporters_hide_a_post_at_once(client, quartier, auth):
+def test_three_distinct_reporters_hide_a_post_at_once(client, api, quartier, auth):
     post = create_post(client, quartier.alice, quartier.id, title="Cheap watches")
     spammy = auth.member(quartier.neighbourhood, name="Eve")
 
@@ -213,8 +208,8 @@ def test_three_distinct_reporters_hide_a_post_at_once(client, quartier, auth):
 
     # Hidden for members (404 on the post itself), shown flagged to moderators.
     assert post["id"] not in feed_ids(client, spammy, quartier.id)
-    assert client.get(f"{API}/posts/{post['id']}", headers=spammy.headers).status_code == 404
-    r = client.get(f"{API}/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers)
+    assert api.get(f"/posts/{post['id']}", headers=spammy.headers).status_code == 404
+    r = api.get(f"/neighbourhoods/{quartier.id}/posts", headers=quartier.moderator.headers)
     [flagged] = [p for p in r.get_json()["items"] if p["id"] == post["id"]]
     assert flagged["status"] == "hidden"
     [item] = queue(client, quartier.moderator, quartier.id)["items"]
@@ -222,9 +217,9 @@ def test_three_distinct_reporters_hide_a_post_at_once(client, quartier, auth):
     assert item["target_status"] == "hidden" and item["auto_hidden"] is True
 
 
-def test_the_threshold_counts_distinct_people_and_is_configurable(client, quartier):
-    r = client.patch(
-        f"{API}/neighbourhoods/{quartier.id}/moderation/settings",
+def test_the_threshold_counts_distinct_people_and_is_configurable(client, api, quartier):
+    r = api.patch(
+        f"/neighbourhoods/{quartier.id}/moderation/settings",
         json={"report_threshold": 2},
         headers=quartier.moderator.headers,
     )
@@ -234,18 +229,18 @@ def test_the_threshold_counts_distinct_people_and_is_configurable(client, quarti
 
     reported(client, quartier.bob, "comment", comment["id"])
     assert_error(report(client, quartier.bob, "comment", comment["id"]), 409)
-    r = client.get(f"{API}/posts/{post['id']}/comments", headers=quartier.carol.headers)
+    r = api.get(f"/posts/{post['id']}/comments", headers=quartier.carol.headers)
     assert [c["id"] for c in r.get_json()["items"]] == [comment["id"]]
 
     reported(client, quartier.carol, "comment", comment["id"])
 
-    r = client.get(f"{API}/posts/{post['id']}/comments", headers=quartier.dave.headers)
+    r = api.get(f"/posts/{post['id']}/comments", headers=quartier.dave.headers)
     assert r.get_json()["items"] == []
     [item] = queue(client, quartier.moderator, quartier.id)["items"]
     assert (item["target_status"], item["reporter_count"]) == ("hidden", 2)
 
 
-def test_users_and_meals_are_queued_but_never_hidden_by_reports(client, quartier, kitchen):
+def test_users_and_meals_are_queued_but_never_hidden_by_reports(client, api, quartier, kitchen):
     meal = kitchen.meal(kitchen.canteen(quartier.neighbourhood))
     for reporter in quartier.reporters:
         reported(client, reporter, "meal", meal.id)
@@ -257,17 +252,15 @@ def test_users_and_meals_are_queued_but_never_hidden_by_reports(client, quartier
         ("user", 3, 3),
     ]
     assert all(i["auto_hidden"] is False for i in items)
-    assert client.get(f"{API}/meals/{meal.id}", headers=quartier.bob.headers).status_code == 200
+    assert api.get(f"/meals/{meal.id}", headers=quartier.bob.headers).status_code == 200
 
 
-def test_a_target_reported_again_after_a_decision_reopens_its_item(client, quartier):
+def test_a_target_reported_again_after_a_decision_reopens_its_item(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id, title="Before")
     first = reported(client, quartier.bob, "post", post["id"], reason="illegal")
     decided(client, quartier.moderator, first["item_id"], "dismiss", reason="Fine")
     assert queue(client, quartier.moderator, quartier.id)["items"] == []
-    r = client.patch(
-        f"{API}/posts/{post['id']}", json={"title": "After"}, headers=quartier.alice.headers
-    )
+    r = api.patch(f"/posts/{post['id']}", json={"title": "After"}, headers=quartier.alice.headers)
     assert r.status_code == 200
 
     # Bob's first report is closed by the decision, so he may report again.

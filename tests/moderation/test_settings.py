@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_error
-from tests.moderation.api import API, decided, feed_ids, log, queue, reported
+from tests.moderation.api import decided, feed_ids, log, queue, reported
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 DEFAULTS = {
     "report_threshold": 3,
@@ -27,7 +29,7 @@ def test_settings_start_from_the_app_defaults(client, quartier):
     assert r.get_json() == DEFAULTS | {"neighbourhood_id": quartier.id}
 
 
-def test_a_moderator_changes_some_settings_and_keeps_the_others(client, quartier):
+def test_a_moderator_changes_some_settings_and_keeps_the_others(client, api, quartier):
     h = quartier.moderator.headers
 
     r = client.patch(
@@ -45,23 +47,21 @@ def test_a_moderator_changes_some_settings_and_keeps_the_others(client, quartier
     r = client.patch(_url(quartier), json={"report_threshold": 5}, headers=h)
     assert r.get_json() == expected | {"report_threshold": 5}
     # Another neighbourhood keeps the defaults.
-    r = client.get(
-        f"{API}/neighbourhoods/{quartier.other.id}/moderation/settings",
+    r = api.get(
+        f"/neighbourhoods/{quartier.other.id}/moderation/settings",
         headers=quartier.other_moderator.headers,
     )
     assert r.get_json() == DEFAULTS | {"neighbourhood_id": quartier.other.id}
 
 
-def test_only_moderators_read_or_change_settings(client, quartier):
+def test_only_moderators_read_or_change_settings(client, api, quartier):
     for headers in (quartier.bob.headers, quartier.other_moderator.headers):
         assert_error(client.get(_url(quartier), headers=headers), 403)
         assert_error(client.patch(_url(quartier), json={"daily_posts": 1}, headers=headers), 403)
     assert_error(client.get(_url(quartier)), 401)
     assert_error(client.patch(_url(quartier), json={"daily_posts": 1}), 401)
     assert_error(
-        client.get(
-            f"{API}/neighbourhoods/{10**6}/moderation/settings", headers=quartier.moderator.headers
-        ),
+        api.get(f"/neighbourhoods/{10**6}/moderation/settings", headers=quartier.moderator.headers),
         404,
     )
     r = client.get(_url(quartier), headers=quartier.moderator.headers)
@@ -95,7 +95,7 @@ def test_bad_values_are_422_naming_the_field(client, quartier):
 
 def _post(client, actor, quartier, title, body="Hello"):
     r = client.post(
-        f"{API}/neighbourhoods/{quartier.id}/posts",
+        v1(f"/neighbourhoods/{quartier.id}/posts"),
         json={"category": "general", "title": title, "body": body},
         headers=actor.headers,
     )
@@ -103,7 +103,7 @@ def _post(client, actor, quartier, title, body="Hello"):
     return r.get_json()
 
 
-def test_a_held_word_holds_a_new_post_for_review(client, quartier):
+def test_a_held_word_holds_a_new_post_for_review(client, api, quartier):
     client.patch(
         _url(quartier), json={"held_words": ["Crypto"]}, headers=quartier.moderator.headers
     )
@@ -113,9 +113,9 @@ def test_a_held_word_holds_a_new_post_for_review(client, quartier):
 
     assert held["status"] == "held" and fine["status"] == "published"
     assert feed_ids(client, quartier.bob, quartier.id) == [fine["id"]]
-    assert client.get(f"{API}/posts/{held['id']}", headers=quartier.bob.headers).status_code == 404
+    assert api.get(f"/posts/{held['id']}", headers=quartier.bob.headers).status_code == 404
     # Its author still sees it; the moderators see it in the queue with the reason.
-    r = client.get(f"{API}/posts/{held['id']}", headers=quartier.alice.headers)
+    r = api.get(f"/posts/{held['id']}", headers=quartier.alice.headers)
     assert r.status_code == 200 and r.get_json()["status"] == "held"
     [item] = queue(client, quartier.moderator, quartier.id)["items"]
     assert (item["target_type"], item["target_id"]) == ("post", held["id"])

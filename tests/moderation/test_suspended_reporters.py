@@ -8,7 +8,8 @@ from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.moderation.models import Suspension
 from tests.feed.api import create_post
-from tests.moderation.api import API, queue, reported
+from tests.moderation.api import queue, reported
+from tests.support.api import v1
 
 
 def _suspend(quartier, actor):
@@ -27,7 +28,7 @@ def _suspend(quartier, actor):
 
 
 def _status(client, quartier, post_id):
-    r = client.get(f"{API}/posts/{post_id}", headers=quartier.moderator.headers)
+    r = client.get(v1(f"/posts/{post_id}"), headers=quartier.moderator.headers)
     return r.get_json()["status"]
 
 

@@ -9,16 +9,10 @@ from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.moderation.models import Suspension
 from tests.feed.api import create_comment, create_post
-from tests.helpers import assert_error
-from tests.moderation.api import (
-    API,
-    decided,
-    feed_ids,
-    log,
-    notifications,
-    queue,
-    reported,
-)
+from tests.moderation.api import decided, feed_ids, log, notifications, queue, reported
+from tests.support.api import PREFIX as API
+from tests.support.api import v1
+from tests.support.errors import assert_error
 
 
 def _end_suspensions(user_id: int) -> None:
@@ -43,22 +37,27 @@ def _watch(socket: Any, meal_id: int) -> dict:
 def _writes(client: Any, actor: Any, nh: Any, post_id: int, meal_id: int, peer: Any) -> list:
     """Every way of writing in the neighbourhood, as (name, response)."""
     h = actor.headers
-    started = client.post(f"{API}/conversations", json={"participant_ids": [peer.id]}, headers=h)
+    started = client.post(v1("/conversations"), json={"participant_ids": [peer.id]}, headers=h)
     return [
         (
             "post",
             client.post(
-                f"{API}/neighbourhoods/{nh}/posts",
+                v1(f"/neighbourhoods/{nh}/posts"),
                 json={"category": "general", "title": "Back", "body": "Hello"},
                 headers=h,
             ),
         ),
-        ("comment", client.post(f"{API}/posts/{post_id}/comments", json={"body": "Hi"}, headers=h)),
-        ("reaction", client.put(f"{API}/posts/{post_id}/reactions/like", headers=h)),
+        (
+            "comment",
+            client.post(v1(f"/posts/{post_id}/comments"), json={"body": "Hi"}, headers=h),
+        ),
+        ("reaction", client.put(v1(f"/posts/{post_id}/reactions/like"), headers=h)),
         (
             "signup",
             client.post(
-                f"{API}/meals/{meal_id}/signups", json={"pool": "table", "party_size": 1}, headers=h
+                v1(f"/meals/{meal_id}/signups"),
+                json={"pool": "table", "party_size": 1},
+                headers=h,
             ),
         ),
         ("conversation", started),
@@ -66,7 +65,7 @@ def _writes(client: Any, actor: Any, nh: Any, post_id: int, meal_id: int, peer: 
 
 
 def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_its_author(
-    client, quartier, kitchen, sockets, auth
+    client, api, quartier, kitchen, sockets, auth
 ):
     moderator, spammer = quartier.moderator, quartier.alice
     # Alice also lives in another neighbourhood, where nothing changes for her.
@@ -75,11 +74,11 @@ def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_
     meal_here = kitchen.meal(kitchen.canteen(quartier.neighbourhood))
     meal_there = kitchen.meal(kitchen.canteen(elsewhere))
     neighbours_post = create_post(client, quartier.bob, quartier.id, title="Lost cat")
-    conversation = client.post(
-        f"{API}/conversations", json={"participant_ids": [quartier.bob.id]}, headers=spammer.headers
+    conversation = api.post(
+        "/conversations", json={"participant_ids": [quartier.bob.id]}, headers=spammer.headers
     ).get_json()
-    spammers_socket = sockets.connect(spammer)
-    moderators_socket = sockets.connect(moderator)
+    spammers_socket = sockets.connected(spammer)
+    moderators_socket = sockets.connected(moderator)
 
     # 1. Alice posts spam; three neighbours report it and it is hidden at once.
     spam = create_post(client, spammer, quartier.id, title="Cheap watches", body="Buy now")
@@ -103,8 +102,8 @@ def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_
     decided(client, moderator, item_id, "suspend", reason="Repeated spam", suspend_days=7)
     statuses = {
         p["id"]: p["status"]
-        for p in client.get(
-            f"{API}/neighbourhoods/{quartier.id}/posts", headers=moderator.headers
+        for p in api.get(
+            f"/neighbourhoods/{quartier.id}/posts", headers=moderator.headers
         ).get_json()["items"]
     }
     assert statuses[spam["id"]] == "removed"
@@ -119,8 +118,8 @@ def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_
     writes.append(
         (
             "message",
-            client.post(
-                f"{API}/conversations/{conversation['id']}/messages",
+            api.post(
+                f"/conversations/{conversation['id']}/messages",
                 json={"body": "Still here"},
                 headers=spammer.headers,
             ),
@@ -136,23 +135,23 @@ def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_
     ]
     for _, r in writes:
         assert_error(r, 403)
-    r = client.patch(f"{API}/posts/{spam['id']}", json={"title": "x"}, headers=spammer.headers)
+    r = api.patch(f"/posts/{spam['id']}", json={"title": "x"}, headers=spammer.headers)
     assert_error(r, 403)
 
     # ... while reading still works.
     h = spammer.headers
     assert neighbours_post["id"] in feed_ids(client, spammer, quartier.id)
-    assert client.get(f"{API}/posts/{neighbours_post['id']}", headers=h).status_code == 200
-    assert client.get(f"{API}/posts/{neighbours_post['id']}/comments", headers=h).status_code == 200
-    assert client.get(f"{API}/meals/{meal_here.id}", headers=h).status_code == 200
-    assert client.get(f"{API}/neighbourhoods/{quartier.id}/meals", headers=h).status_code == 200
-    r = client.get(f"{API}/conversations/{conversation['id']}/messages", headers=h)
+    assert api.get(f"/posts/{neighbours_post['id']}", headers=h).status_code == 200
+    assert api.get(f"/posts/{neighbours_post['id']}/comments", headers=h).status_code == 200
+    assert api.get(f"/meals/{meal_here.id}", headers=h).status_code == 200
+    assert api.get(f"/neighbourhoods/{quartier.id}/meals", headers=h).status_code == 200
+    r = api.get(f"/conversations/{conversation['id']}/messages", headers=h)
     assert r.status_code == 200
 
     # ... and writing elsewhere is untouched.
     create_post(client, spammer, elsewhere.id, title="Hello Confluence")
-    r = client.post(
-        f"{API}/meals/{meal_there.id}/signups", json={"pool": "table", "party_size": 1}, headers=h
+    r = api.post(
+        f"/meals/{meal_there.id}/signups", json={"pool": "table", "party_size": 1}, headers=h
     )
     assert r.status_code == 201, r.get_json()
 
@@ -175,14 +174,14 @@ def test_done_when_reports_hide_a_spam_post_a_moderator_removes_it_and_suspends_
         ("signup", 201),
         ("conversation", 201),
     ]
-    r = client.post(
-        f"{API}/conversations/{conversation['id']}/messages",
+    r = api.post(
+        f"/conversations/{conversation['id']}/messages",
         json={"body": "Sorry"},
         headers=h,
     )
     assert r.status_code == 201
     # A new connection is back in the neighbourhood's room.
-    fresh = sockets.connect(spammer)
+    fresh = sockets.connected(spammer)
     assert len(_probe(fresh, client, quartier.bob, quartier.id)) == 1
     assert _watch(fresh, meal_here.id)["ok"] is True
 
@@ -204,11 +203,11 @@ def _suspend(client: Any, quartier: Any, days: int = 3) -> int:
     return item_id
 
 
-def test_a_suspended_member_can_not_edit_comment_or_message_in_a_group(client, quartier):
+def test_a_suspended_member_can_not_edit_comment_or_message_in_a_group(client, api, quartier):
     post = create_post(client, quartier.alice, quartier.id)
     comment = create_comment(client, quartier.alice, post["id"])
-    r = client.post(
-        f"{API}/conversations",
+    r = api.post(
+        "/conversations",
         json={"participant_ids": [quartier.alice.id, quartier.carol.id], "title": "Courtyard"},
         headers=quartier.bob.headers,
     )
@@ -216,28 +215,26 @@ def test_a_suspended_member_can_not_edit_comment_or_message_in_a_group(client, q
     _suspend(client, quartier)
     h = quartier.alice.headers
 
-    assert_error(
-        client.patch(f"{API}/comments/{comment['id']}", json={"body": "x"}, headers=h), 403
-    )
-    assert_error(client.patch(f"{API}/posts/{post['id']}", json={"body": "x"}, headers=h), 403)
-    assert_error(client.delete(f"{API}/posts/{post['id']}/reactions/like", headers=h), 403)
-    r = client.post(f"{API}/conversations/{group}/messages", json={"body": "x"}, headers=h)
+    assert_error(api.patch(f"/comments/{comment['id']}", json={"body": "x"}, headers=h), 403)
+    assert_error(api.patch(f"/posts/{post['id']}", json={"body": "x"}, headers=h), 403)
+    assert_error(api.delete(f"/posts/{post['id']}/reactions/like", headers=h), 403)
+    r = api.post(f"/conversations/{group}/messages", json={"body": "x"}, headers=h)
     assert_error(r, 403)
     # Others carry on in the same conversation and under the same post.
-    r = client.post(
-        f"{API}/conversations/{group}/messages", json={"body": "ok"}, headers=quartier.bob.headers
+    r = api.post(
+        f"/conversations/{group}/messages", json={"body": "ok"}, headers=quartier.bob.headers
     )
     assert r.status_code == 201
     create_comment(client, quartier.bob, post["id"])
 
 
-def test_a_suspension_only_binds_the_neighbourhood_it_was_given_in(client, quartier, auth):
+def test_a_suspension_only_binds_the_neighbourhood_it_was_given_in(client, api, quartier, auth):
     auth.member(quartier.other, quartier.alice)
     _suspend(client, quartier)
 
     assert_error(
-        client.post(
-            f"{API}/neighbourhoods/{quartier.id}/posts",
+        api.post(
+            f"/neighbourhoods/{quartier.id}/posts",
             json={"category": "general", "title": "t", "body": "b"},
             headers=quartier.alice.headers,
         ),
@@ -245,8 +242,8 @@ def test_a_suspension_only_binds_the_neighbourhood_it_was_given_in(client, quart
     )
     create_post(client, quartier.alice, quartier.other.id)
     # A conversation with someone she only shares the other neighbourhood with is fine.
-    r = client.post(
-        f"{API}/conversations",
+    r = api.post(
+        "/conversations",
         json={"participant_ids": [quartier.outsider.id]},
         headers=quartier.alice.headers,
     )
@@ -272,12 +269,12 @@ def test_an_ended_or_lifted_suspension_no_longer_binds(client, quartier, db):
 
 
 def test_every_socket_of_the_suspended_member_leaves_the_rooms(client, quartier, sockets, auth):
-    phone = sockets.connect(quartier.alice)
+    phone = sockets.connected(quartier.alice)
     second = type(quartier.alice)(
         quartier.alice.id, quartier.alice.email, auth.token_for(quartier.alice)
     )
-    laptop = sockets.connect(second)
-    bobs = sockets.connect(quartier.bob)
+    laptop = sockets.connected(second)
+    bobs = sockets.connected(quartier.bob)
 
     _suspend(client, quartier)
 
@@ -287,7 +284,7 @@ def test_every_socket_of_the_suspended_member_leaves_the_rooms(client, quartier,
 
 
 def test_a_suspended_member_socket_still_gets_her_own_notifications(client, quartier, sockets):
-    phone = sockets.connect(quartier.alice)
+    phone = sockets.connected(quartier.alice)
 
     _suspend(client, quartier)
 

@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.mark.parametrize("near", [False, True])
-def test_listing_neighbourhoods_costs_the_same_for_5_or_50(auth, client, count_queries, db, near):
+def test_listing_neighbourhoods_costs_the_same_for_5_or_50(auth, api, count_queries, db, near):
     ana = auth.user()
     for i in range(50):
         n = auth.neighbourhood(name=f"Quartier {i:02}", latitude=45.77 + i * 0.0005)
@@ -16,7 +16,7 @@ def test_listing_neighbourhoods_costs_the_same_for_5_or_50(auth, client, count_q
     for limit in (5, 50):
         db.session.expunge_all()  # each request starts cold, as in production
         with count_queries() as statements:
-            r = client.get(f"/api/v1/neighbourhoods?limit={limit}{suffix}", headers=ana.headers)
+            r = api.get(f"/neighbourhoods?limit={limit}{suffix}", headers=ana.headers)
         assert r.status_code == 200
         assert len(r.get_json()["items"]) == limit
         assert {i["member_count"] for i in r.get_json()["items"]} == {2}
@@ -44,7 +44,7 @@ def test_listing_members_costs_the_same_for_5_or_50(auth, client, count_queries,
     assert costs[50] <= 6, costs
 
 
-def test_listing_blocks_costs_the_same_for_5_or_50(auth, client, count_queries, db):
+def test_listing_blocks_costs_the_same_for_5_or_50(auth, api, count_queries, db):
     from neighbours.accounts.models import Block
 
     croix = auth.neighbourhood()
@@ -56,13 +56,13 @@ def test_listing_blocks_costs_the_same_for_5_or_50(auth, client, count_queries, 
     for limit in (5, 50):
         db.session.expunge_all()  # each request starts cold, as in production
         with count_queries() as statements:
-            r = client.get(f"/api/v1/me/blocks?limit={limit}", headers=ana.headers)
+            r = api.get(f"/me/blocks?limit={limit}", headers=ana.headers)
         assert len(r.get_json()["items"]) == limit
         costs[limit] = len(statements)
     assert costs[5] == costs[50], costs
 
 
-def test_me_costs_the_same_for_1_or_10_memberships(auth, client, count_queries, db):
+def test_me_costs_the_same_for_1_or_10_memberships(auth, api, count_queries, db):
     ana, bob = auth.user(), auth.user()
     auth.member(auth.neighbourhood(), ana)
     for _ in range(10):
@@ -71,7 +71,7 @@ def test_me_costs_the_same_for_1_or_10_memberships(auth, client, count_queries, 
     for actor in (ana, bob):
         db.session.expunge_all()  # each request starts cold, as in production
         with count_queries() as statements:
-            r = client.get("/api/v1/me", headers=actor.headers)
+            r = api.get("/me", headers=actor.headers)
         assert r.status_code == 200
         costs.append(len(statements))
     assert costs[0] == costs[1], costs

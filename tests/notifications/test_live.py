@@ -6,63 +6,61 @@ from sqlalchemy import func, select
 
 from neighbours.notifications.models import Notification
 from neighbours.notifications.services import notify
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
 
-def test_approval_sends_notification_created_to_the_members_sockets(auth, client, sockets):
+def test_approval_sends_notification_created_to_the_members_sockets(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval", name="Croix-Rousse")
     me = auth.member(quartier, status="pending")
     phone, laptop = sockets.connect(me.token), sockets.connect(auth.token_for(me))
     moderator = sockets.connect(quartier.moderator.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/approve",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/approve",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
 
-    stored = client.get("/api/v1/notifications", headers=me.headers).get_json()["items"]
+    stored = api.get("/notifications", headers=me.headers).get_json()["items"]
     assert len(stored) == 1
     for socket in (phone, laptop):
-        received = events(socket, "notification:created")
-        assert received == stored, "the event is the notification as the REST API shows it"
+        got = received(socket, "notification:created")
+        assert got == stored, "the event is the notification as the REST API shows it"
     assert stored[0]["type"] == "membership_approved"
     assert stored[0]["payload"] == {
         "neighbourhood_id": quartier.id,
         "neighbourhood_name": "Croix-Rousse",
     }
-    assert events(moderator, "notification:created") == []
+    assert received(moderator, "notification:created") == []
 
 
-def test_decline_sends_membership_declined(auth, client, sockets):
+def test_decline_sends_membership_declined(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     phone = sockets.connect(me.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/decline",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/decline",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
 
-    [received] = events(phone, "notification:created")
-    assert received["type"] == "membership_declined"
-    assert received["payload"]["neighbourhood_id"] == quartier.id
-    assert received["read_at"] is None
+    [event] = received(phone, "notification:created")
+    assert event["type"] == "membership_declined"
+    assert event["payload"]["neighbourhood_id"] == quartier.id
+    assert event["read_at"] is None
 
 
-def test_a_refused_approval_sends_nothing(auth, client, sockets):
+def test_a_refused_approval_sends_nothing(auth, api, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     member = auth.member(quartier)
     phone = sockets.connect(me.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/approve", headers=member.headers
-    )
+    r = api.post(f"/neighbourhoods/{quartier.id}/members/{me.id}/approve", headers=member.headers)
     assert r.status_code == 403
 
-    assert events(phone, "notification:created") == []
+    assert received(phone, "notification:created") == []
 
 
 def test_notify_is_sent_only_when_the_transaction_commits(auth, db, sockets):
@@ -70,10 +68,10 @@ def test_notify_is_sent_only_when_the_transaction_commits(auth, db, sockets):
     phone = sockets.connect(me.token)
 
     notify(me.id, "membership_approved", {"neighbourhood_id": 1})
-    assert events(phone, "notification:created") == [], "nothing before the commit"
+    assert received(phone, "notification:created") == [], "nothing before the commit"
     db.session.commit()
 
-    assert [n["payload"] for n in events(phone, "notification:created")] == [
+    assert [n["payload"] for n in received(phone, "notification:created")] == [
         {"neighbourhood_id": 1}
     ]
 
@@ -86,6 +84,6 @@ def test_notify_in_a_transaction_that_rolls_back_is_never_sent(auth, db, sockets
     db.session.rollback()
     db.session.commit()  # a later commit of the same session must not send it either
 
-    assert events(phone, "notification:created") == []
+    assert received(phone, "notification:created") == []
     count = db.session.execute(select(func.count()).select_from(Notification)).scalar_one()
     assert count == 0

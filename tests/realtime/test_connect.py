@@ -11,7 +11,7 @@ from neighbours.auth import hash_token
 from neighbours.database import utcnow
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import moderators_room, neighbourhood_room, user_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
 
 def _send(db, name, payload, room):
@@ -37,9 +37,9 @@ def test_connect_with_an_unknown_token_is_refused(auth, sockets):
     assert not sockets.connect("not-a-real-token").is_connected()
 
 
-def test_connect_with_a_revoked_token_is_refused(auth, client, sockets):
+def test_connect_with_a_revoked_token_is_refused(auth, api, sockets):
     me = auth.user()
-    assert client.post("/api/v1/auth/logout", headers=me.headers).status_code == 204
+    assert api.post("/auth/logout", headers=me.headers).status_code == 204
     assert not sockets.connect(me.token).is_connected()
 
 
@@ -54,12 +54,12 @@ def test_connect_with_an_expired_token_is_refused(auth, db, sockets):
     assert not sockets.connect(me.token).is_connected()
 
 
-def test_connect_of_a_deleted_account_is_refused(auth, client, sockets):
-    from tests.conftest import TEST_PASSWORD
+def test_connect_of_a_deleted_account_is_refused(auth, api, sockets):
+    from tests.support.settings import TEST_PASSWORD
 
     me = auth.user()
     other_session = auth.token_for(me)
-    r = client.delete("/api/v1/me", json={"password": TEST_PASSWORD}, headers=me.headers)
+    r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=me.headers)
     assert r.status_code == 204, r.get_json()
     assert not sockets.connect(other_session).is_connected()
 
@@ -70,8 +70,8 @@ def test_socket_is_in_its_user_room_only_for_itself(auth, db, sockets):
 
     _send(db, "probe", {"n": 1}, user_room(me.id))
 
-    assert events(mine, "probe") == [{"n": 1}]
-    assert events(theirs, "probe") == []
+    assert received(mine, "probe") == [{"n": 1}]
+    assert received(theirs, "probe") == []
 
 
 def test_socket_is_in_the_rooms_of_its_active_neighbourhoods(auth, db, sockets):
@@ -84,8 +84,8 @@ def test_socket_is_in_the_rooms_of_its_active_neighbourhoods(auth, db, sockets):
     _send(db, "probe", {"to": "quartier"}, neighbourhood_room(quartier.id))
     _send(db, "probe", {"to": "elsewhere"}, neighbourhood_room(elsewhere.id))
 
-    assert events(mine, "probe") == [{"to": "quartier"}]
-    assert events(pendings, "probe") == [], "a pending member is not in the room yet"
+    assert received(mine, "probe") == [{"to": "quartier"}]
+    assert received(pendings, "probe") == [], "a pending member is not in the room yet"
 
 
 def test_moderators_also_join_the_moderators_room(auth, db, sockets):
@@ -96,5 +96,5 @@ def test_moderators_also_join_the_moderators_room(auth, db, sockets):
 
     _send(db, "moderation:item", {"id": 1}, moderators_room(quartier.id))
 
-    assert events(moderator, "moderation:item") == [{"id": 1}]
-    assert events(plain, "moderation:item") == []
+    assert received(moderator, "moderation:item") == [{"id": 1}]
+    assert received(plain, "moderation:item") == []

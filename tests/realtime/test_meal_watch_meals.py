@@ -7,21 +7,13 @@ import pytest
 from neighbours.accounts.models import User
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import meal_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
-# Meals are written alongside this feature; without them these tests cannot run.
 meals = pytest.importorskip("neighbours.meals.services")
 
 
 def _watch(socket, data, event="meal:watch"):
     return socket.emit(event, data, callback=True)
-
-
-@pytest.fixture
-def kitchen(auth):
-    from tests.meals.conftest import Kitchen
-
-    return Kitchen(auth)
 
 
 def _availability(db, meal_id, payload):
@@ -40,7 +32,7 @@ def test_a_member_watches_a_meal_and_hears_its_availability(auth, db, kitchen, s
     assert ack["meal_id"] == meal.id
     assert ack["availability"] == meals.watchable_meal(db.session.get(User, me.id), meal.id)[1]
     _availability(db, meal.id, {"meal_id": meal.id, "version": 1})
-    assert events(socket, "meal:availability") == [{"meal_id": meal.id, "version": 1}]
+    assert received(socket, "meal:availability") == [{"meal_id": meal.id, "version": 1}]
 
 
 def test_a_non_member_cannot_watch_a_meal(auth, db, kitchen, sockets):
@@ -52,7 +44,7 @@ def test_a_non_member_cannot_watch_a_meal(auth, db, kitchen, sockets):
 
     assert ack["ok"] is False and ack["error"]["code"] == 404
     _availability(db, meal.id, {"meal_id": meal.id})
-    assert events(socket, "meal:availability") == []
+    assert received(socket, "meal:availability") == []
 
 
 def test_unwatch_stops_the_events(auth, db, kitchen, sockets):
@@ -63,19 +55,17 @@ def test_unwatch_stops_the_events(auth, db, kitchen, sockets):
     assert _watch(socket, {"meal_id": meal.id}, "meal:unwatch") == {"ok": True, "meal_id": meal.id}
 
     _availability(db, meal.id, {"meal_id": meal.id})
-    assert events(socket, "meal:availability") == []
+    assert received(socket, "meal:availability") == []
 
 
-def test_leaving_the_neighbourhood_stops_watching_its_meals(auth, client, db, kitchen, sockets):
+def test_leaving_the_neighbourhood_stops_watching_its_meals(auth, api, db, kitchen, sockets):
     meal = kitchen.meal()
     me = auth.member(meal.canteen_obj.neighbourhood)
     socket = sockets.connect(me.token)
     assert _watch(socket, {"meal_id": meal.id})["ok"]
 
-    r = client.delete(
-        f"/api/v1/neighbourhoods/{meal.neighbourhood_id}/members/me", headers=me.headers
-    )
+    r = api.delete(f"/neighbourhoods/{meal.neighbourhood_id}/members/me", headers=me.headers)
     assert r.status_code == 204
 
     _availability(db, meal.id, {"meal_id": meal.id})
-    assert events(socket, "meal:availability") == []
+    assert received(socket, "meal:availability") == []

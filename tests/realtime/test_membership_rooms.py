@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
 
 def _probe(db, neighbourhood_id):
@@ -15,41 +15,41 @@ def _probe(db, neighbourhood_id):
 def _hears(socket, db, neighbourhood_id) -> bool:
     socket.get_received()
     _probe(db, neighbourhood_id)
-    return events(socket, "probe") == [{"neighbourhood_id": neighbourhood_id}]
+    return received(socket, "probe") == [{"neighbourhood_id": neighbourhood_id}]
 
 
-def test_joining_an_open_neighbourhood_puts_live_sockets_in_its_room(auth, client, db, sockets):
+def test_joining_an_open_neighbourhood_puts_live_sockets_in_its_room(auth, api, db, sockets):
     quartier = auth.neighbourhood(join_policy="open")
     me = auth.user()
     phone, laptop = sockets.connect(me.token), sockets.connect(auth.token_for(me))
     assert not _hears(phone, db, quartier.id)
 
-    r = client.post(f"/api/v1/neighbourhoods/{quartier.id}/join", json={}, headers=me.headers)
+    r = api.post(f"/neighbourhoods/{quartier.id}/join", json={}, headers=me.headers)
     assert r.status_code == 201, r.get_json()
 
     assert _hears(phone, db, quartier.id)
     assert _hears(laptop, db, quartier.id)
 
 
-def test_asking_to_join_does_not_put_sockets_in_the_room(auth, client, db, sockets):
+def test_asking_to_join_does_not_put_sockets_in_the_room(auth, api, db, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.user()
     phone = sockets.connect(me.token)
 
-    r = client.post(f"/api/v1/neighbourhoods/{quartier.id}/join", json={}, headers=me.headers)
+    r = api.post(f"/neighbourhoods/{quartier.id}/join", json={}, headers=me.headers)
     assert r.status_code == 201 and r.get_json()["status"] == "pending"
 
     assert not _hears(phone, db, quartier.id)
 
 
-def test_approval_puts_live_sockets_in_the_room(auth, client, db, sockets):
+def test_approval_puts_live_sockets_in_the_room(auth, api, db, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     phone = sockets.connect(me.token)
     assert not _hears(phone, db, quartier.id)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/approve",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/approve",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
@@ -57,13 +57,13 @@ def test_approval_puts_live_sockets_in_the_room(auth, client, db, sockets):
     assert _hears(phone, db, quartier.id)
 
 
-def test_decline_leaves_sockets_out_of_the_room(auth, client, db, sockets):
+def test_decline_leaves_sockets_out_of_the_room(auth, api, db, sockets):
     quartier = auth.neighbourhood(join_policy="approval")
     me = auth.member(quartier, status="pending")
     phone = sockets.connect(me.token)
 
-    r = client.post(
-        f"/api/v1/neighbourhoods/{quartier.id}/members/{me.id}/decline",
+    r = api.post(
+        f"/neighbourhoods/{quartier.id}/members/{me.id}/decline",
         headers=quartier.moderator.headers,
     )
     assert r.status_code == 200, r.get_json()
@@ -71,7 +71,7 @@ def test_decline_leaves_sockets_out_of_the_room(auth, client, db, sockets):
     assert not _hears(phone, db, quartier.id)
 
 
-def test_leaving_takes_live_sockets_out_of_the_room(auth, client, db, sockets):
+def test_leaving_takes_live_sockets_out_of_the_room(auth, api, db, sockets):
     quartier = auth.neighbourhood()
     other = auth.neighbourhood()
     me = auth.member(quartier)
@@ -79,7 +79,7 @@ def test_leaving_takes_live_sockets_out_of_the_room(auth, client, db, sockets):
     phone = sockets.connect(me.token)
     assert _hears(phone, db, quartier.id)
 
-    r = client.delete(f"/api/v1/neighbourhoods/{quartier.id}/members/me", headers=me.headers)
+    r = api.delete(f"/neighbourhoods/{quartier.id}/members/me", headers=me.headers)
     assert r.status_code == 204, r.get_data(as_text=True)
 
     assert not _hears(phone, db, quartier.id)
@@ -87,12 +87,12 @@ def test_leaving_takes_live_sockets_out_of_the_room(auth, client, db, sockets):
     assert phone.is_connected()
 
 
-def test_other_users_sockets_are_untouched_by_my_leaving(auth, client, db, sockets):
+def test_other_users_sockets_are_untouched_by_my_leaving(auth, api, db, sockets):
     quartier = auth.neighbourhood()
     me, neighbour = auth.member(quartier), auth.member(quartier)
     theirs = sockets.connect(neighbour.token)
 
-    r = client.delete(f"/api/v1/neighbourhoods/{quartier.id}/members/me", headers=me.headers)
+    r = api.delete(f"/neighbourhoods/{quartier.id}/members/me", headers=me.headers)
     assert r.status_code == 204
 
     assert _hears(theirs, db, quartier.id)

@@ -21,10 +21,11 @@ import socketio
 
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
-from tests.conftest import DATABASE_URL, REDIS_URL
 from tests.realtime import servers
+from tests.support.settings import DATABASE_URL, REDIS_URL
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+# Real commits: gunicorn processes read what the test writes.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.commits]
 
 HARD_TIMEOUT_S = 120
 

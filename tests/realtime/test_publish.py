@@ -6,7 +6,7 @@ import pytest
 
 from neighbours.realtime.publish import pending, publish
 from neighbours.realtime.rooms import user_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
 
 @pytest.fixture
@@ -18,21 +18,22 @@ def test_an_event_is_sent_after_commit_not_before(db, me, sockets):
     phone = sockets.connect(me.token)
 
     publish("probe", {"n": 1}, user_room(me.id))
-    assert events(phone, "probe") == []
+    assert received(phone, "probe") == []
     db.session.commit()
 
-    assert events(phone, "probe") == [{"n": 1}]
+    assert received(phone, "probe") == [{"n": 1}]
 
 
 def test_an_event_queued_in_a_transaction_that_rolls_back_is_never_sent(db, me, sockets):
     phone = sockets.connect(me.token)
 
+    db.session.connection()  # a transaction is open, as in a request
     publish("probe", {"n": 1}, user_room(me.id))
     db.session.rollback()
     publish("probe", {"n": 2}, user_room(me.id))
     db.session.commit()
 
-    assert events(phone, "probe") == [{"n": 2}]
+    assert received(phone, "probe") == [{"n": 2}]
     assert pending(db.session()) == []
 
 
@@ -44,7 +45,7 @@ def test_an_event_queued_before_the_session_closes_is_never_sent(db, me, sockets
     db.session.close()
     db.session.commit()
 
-    assert events(phone, "probe") == []
+    assert received(phone, "probe") == []
 
 
 def test_a_rolled_back_savepoint_drops_only_its_own_events(db, me, sockets):
@@ -60,7 +61,7 @@ def test_a_rolled_back_savepoint_drops_only_its_own_events(db, me, sockets):
     publish("probe", {"n": "after"}, user_room(me.id))
     db.session.commit()
 
-    assert [e["n"] for e in events(phone, "probe")] == ["before", "kept savepoint", "after"]
+    assert [e["n"] for e in received(phone, "probe")] == ["before", "kept savepoint", "after"]
 
 
 def test_a_rolled_back_outer_transaction_drops_events_of_released_savepoints(db, me, sockets):
@@ -72,7 +73,7 @@ def test_a_rolled_back_outer_transaction_drops_events_of_released_savepoints(db,
     db.session.rollback()
     db.session.commit()
 
-    assert events(phone, "probe") == []
+    assert received(phone, "probe") == []
 
 
 def test_events_are_sent_in_the_order_they_were_queued(db, me, sockets):
@@ -82,4 +83,4 @@ def test_events_are_sent_in_the_order_they_were_queued(db, me, sockets):
         publish("probe", {"n": n}, user_room(me.id))
     db.session.commit()
 
-    assert [e["n"] for e in events(phone, "probe")] == [0, 1, 2, 3, 4]
+    assert [e["n"] for e in received(phone, "probe")] == [0, 1, 2, 3, 4]

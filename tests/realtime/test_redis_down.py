@@ -8,7 +8,11 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import DATABASE_URL, Auth
+from tests.support.factories import Auth
+from tests.support.settings import DATABASE_URL
+
+# Real commits: what reaches the database is read back through another connection.
+pytestmark = pytest.mark.commits
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

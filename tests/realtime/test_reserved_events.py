@@ -12,9 +12,8 @@ from neighbours.realtime import state
 from neighbours.realtime.guard import RESERVED_EVENTS
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
-from tests.realtime.conftest import events
+from tests.support.sockets import received
 
-# Every name the Socket.IO protocol and its clients keep for themselves, listed here so that
 # a name dropped from the guard's list fails this test.
 RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener",
             "removeListener"]  # fmt: skip
@@ -27,7 +26,7 @@ def test_the_guard_refuses_every_reserved_name():
 @pytest.mark.parametrize("name", RESERVED)
 @pytest.mark.parametrize("ack", [True, False], ids=["with-ack", "no-ack"])
 def test_a_reserved_name_reaches_no_handler_and_logout_still_cuts(
-    app, auth, client, db, sockets, name, ack
+    app, auth, api, db, sockets, name, ack
 ):
     me = auth.user()
     phone = sockets.connect(me.token)
@@ -41,9 +40,9 @@ def test_a_reserved_name_reaches_no_handler_and_logout_still_cuts(
     assert state(app).sockets.get(sid) is not None, "the server still knows the socket"
     publish("probe", {"n": 1}, user_room(me.id))
     db.session.commit()
-    assert events(phone, "probe") == [{"n": 1}]
+    assert received(phone, "probe") == [{"n": 1}]
 
-    assert client.post("/api/v1/auth/logout", headers=me.headers).status_code == 204
+    assert api.post("/auth/logout", headers=me.headers).status_code == 204
 
     assert not phone.is_connected(), "logout cuts the socket"
     assert state(app).sockets.get(sid) is None

@@ -16,8 +16,9 @@ from sqlalchemy import update
 from neighbours.accounts.models import AccessToken
 from neighbours.auth import hash_token
 from neighbours.database import utcnow
-from neighbours.extensions import db, socketio
-from tests.conftest import Auth
+from neighbours.extensions import db
+from tests.support.factories import Auth
+from tests.support.sockets import Sockets
 
 
 @pytest.fixture
@@ -32,19 +33,14 @@ def limited(app: Flask, make_app: Any) -> Iterator[Flask]:
         SOCKET_SWEEP_SECONDS=0.2,
         SOCKET_REVALIDATE_SECONDS=0.5,
     )
-    opened: list[Any] = []
-    other.opened = opened  # type: ignore[attr-defined]
+    other.sockets = Sockets(other)  # type: ignore[attr-defined]
     with other.app_context():
         yield other
-        for client in opened:
-            if client.is_connected():
-                client.disconnect()
+        other.sockets.close_all()  # type: ignore[attr-defined]
 
 
 def _connect(app: Flask, token: str) -> Any:
-    client = socketio.test_client(app, auth={"token": token})
-    app.opened.append(client)  # type: ignore[attr-defined]
-    return client
+    return app.sockets.connect(token)  # type: ignore[attr-defined]
 
 
 def _wait(condition: Any, timeout: float) -> bool:
@@ -117,6 +113,7 @@ def test_a_socket_is_cut_when_its_token_expires(limited):
     assert utcnow() >= expires.expires_at
 
 
+@pytest.mark.commits  # the revalidation runs on the sweeper's thread
 def test_a_session_revoked_without_a_control_message_is_cut_by_revalidation(limited):
     auth = Auth(limited)
     me = auth.user()

@@ -28,14 +28,15 @@ from neighbours.auth import hash_token
 from neighbours.extensions import db
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room, user_room
-from tests.conftest import DATABASE_URL, REDIS_URL, TEST_PASSWORD
 from tests.realtime import servers
 from tests.realtime.test_multiprocess import Phone, _wait_subscribed
 from tests.realtime.test_reserved_events import RESERVED
+from tests.support.api import PREFIX as API
+from tests.support.settings import DATABASE_URL, REDIS_URL, TEST_PASSWORD
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+# Real commits: gunicorn processes read what the test writes.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.commits]
 
-API = "/api/v1"
 TOKEN_TTL_S = 4  # tokens issued by a login on the servers
 SOCKETS_PER_USER = 3
 CUT_WITHIN_S = 2.0
