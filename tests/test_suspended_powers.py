@@ -12,8 +12,7 @@ import pytest
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.neighbourhoods.models import Suspension
-
-API = "/api/v1"
+from tests.support.api import v1
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -37,13 +36,13 @@ def world(auth: Any, client: Any) -> dict[str, Any]:
     member = auth.member(a, name="Member")
     canteen = _ok(
         client.post(
-            f"{API}/neighbourhoods/{a.id}/canteens",
+            v1(f"/neighbourhoods/{a.id}/canteens"),
             json={"name": "Cantine", "address": "1 rue Neuve, Lyon", "default_capacity": 10},
             headers=a.moderator.headers,
         ),
         201,
     )
-    hosts = f"{API}/canteens/{canteen['id']}/hosts/{host.id}"
+    hosts = v1(f"/canteens/{canteen['id']}/hosts/{host.id}")
     _ok(client.post(hosts, headers=a.moderator.headers), 201)
     starts = utcnow() + timedelta(days=2)
     meal = {
@@ -52,14 +51,14 @@ def world(auth: Any, client: Any) -> dict[str, Any]:
         "ends_at": (starts + timedelta(hours=2)).isoformat(),
     }
     draft = _ok(
-        client.post(f"{API}/canteens/{canteen['id']}/meals", json=meal, headers=host.headers), 201
+        client.post(v1(f"/canteens/{canteen['id']}/meals"), json=meal, headers=host.headers), 201
     )
     published = _ok(
-        client.post(f"{API}/canteens/{canteen['id']}/meals", json=meal, headers=host.headers), 201
+        client.post(v1(f"/canteens/{canteen['id']}/meals"), json=meal, headers=host.headers), 201
     )
-    _ok(client.post(f"{API}/meals/{published['id']}/publish", headers=host.headers))
+    _ok(client.post(v1(f"/meals/{published['id']}/publish"), headers=host.headers))
     signup = _ok(
-        client.post(f"{API}/meals/{published['id']}/signups", json={}, headers=member.headers), 201
+        client.post(v1(f"/meals/{published['id']}/signups"), json={}, headers=member.headers), 201
     )
     return {
         "n": a.id,
@@ -107,7 +106,7 @@ def host_actions(w: dict[str, Any]) -> list[tuple[str, str, dict | None]]:
 def _refused(client: Any, actor: Any, actions: list[tuple[str, str, dict | None]]) -> list[str]:
     allowed = []
     for method, path, body in actions:
-        response = client.open(API + path, method=method, json=body, headers=actor.headers)
+        response = client.open(v1(path), method=method, json=body, headers=actor.headers)
         if response.status_code not in (403, 404):
             allowed.append(f"{method} {path}: {response.status_code}")
     return allowed
@@ -118,7 +117,7 @@ def test_a_suspended_moderator_moderates_nothing(client: Any, world: dict[str, A
     assert _refused(client, world["moderator"], moderator_actions(world)) == []
     # The other moderator, not suspended, still moderates.
     queue = client.get(
-        f"{API}/neighbourhoods/{world['n']}/moderation/queue",
+        v1(f"/neighbourhoods/{world['n']}/moderation/queue"),
         headers=world["other_moderator"].headers,
     )
     assert queue.status_code == 200
@@ -128,17 +127,17 @@ def test_a_suspended_host_hosts_nothing(client: Any, world: dict[str, Any]) -> N
     _suspend(world["n"], world["host"].id)
     assert _refused(client, world["host"], host_actions(world)) == []
     # Still appointed: the canteen lists them, and powers come back when the suspension ends.
-    canteen = _ok(client.get(f"{API}/canteens/{world['canteen']}", headers=world["member"].headers))
+    canteen = _ok(client.get(v1(f"/canteens/{world['canteen']}"), headers=world["member"].headers))
     assert world["host"].id in [h["id"] for h in canteen["hosts"]]
 
 
 def test_powers_come_back_when_the_suspension_ends(client: Any, world: dict[str, Any]) -> None:
     _suspend(world["n"], world["host"].id, ended=True)
     _suspend(world["n"], world["moderator"].id, ended=True)
-    _ok(client.get(f"{API}/meals/{world['meal']}/signups", headers=world["host"].headers))
+    _ok(client.get(v1(f"/meals/{world['meal']}/signups"), headers=world["host"].headers))
     _ok(
         client.get(
-            f"{API}/neighbourhoods/{world['n']}/moderation/queue",
+            v1(f"/neighbourhoods/{world['n']}/moderation/queue"),
             headers=world["moderator"].headers,
         )
     )

@@ -9,7 +9,8 @@ from neighbours.database import utcnow
 from neighbours.moderation.models import Suspension
 from neighbours.neighbourhoods import policies
 from neighbours.neighbourhoods.models import Membership, MembershipStatus, Role
-from tests.feed.api import API, create_post
+from tests.feed.api import create_post
+from tests.support.api import v1
 
 
 def _membership_reads(statements: list[str]) -> int:
@@ -20,7 +21,7 @@ def test_creating_a_post_reads_the_membership_once(client, quartier, count_queri
     db.session.expunge_all()
     with count_queries() as statements:
         r = client.post(
-            f"{API}/neighbourhoods/{quartier.id}/posts",
+            v1(f"/neighbourhoods/{quartier.id}/posts"),
             json={"category": "general", "title": "Ladder", "body": "To lend"},
             headers=quartier.alice.headers,
         )
@@ -32,7 +33,7 @@ def test_a_moderators_announcement_reads_the_membership_once(client, quartier, c
     db.session.expunge_all()
     with count_queries() as statements:
         r = client.post(
-            f"{API}/neighbourhoods/{quartier.id}/posts",
+            v1(f"/neighbourhoods/{quartier.id}/posts"),
             json={"category": "announcement", "title": "Fête", "body": "Saturday"},
             headers=quartier.moderator.headers,
         )
@@ -46,7 +47,7 @@ def test_reading_a_feed_page_reads_the_membership_once(client, quartier, count_q
     for reader in (quartier.bob, quartier.moderator):
         db.session.expunge_all()
         with count_queries() as statements:
-            r = client.get(f"{API}/neighbourhoods/{quartier.id}/posts", headers=reader.headers)
+            r = client.get(v1(f"/neighbourhoods/{quartier.id}/posts"), headers=reader.headers)
         assert r.status_code == 200
         assert len(r.get_json()["items"]) == 3
         assert _membership_reads(statements) == 1, statements
