@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +92,18 @@ def stop(server: Server) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def running(env: dict[str, str], log_dir: Path, *names: str) -> Iterator[list[Server]]:
+    """Start one process per name, wait until each is ready, and stop them all afterwards."""
+    started: list[Server] = []
+    try:
+        for name in names:
+            started.append(start(env, log_dir, name))
+        for server in started:
+            wait_ready(server)
+        yield started
+    finally:
+        for server in started:
+            stop(server)

@@ -63,16 +63,8 @@ def two_processes(app, hard_timeout, prefix, tmp_path) -> Iterator[list[servers.
         "NEIGHBOURS_ENV": "production",
     }
     env.pop("SOCKETIO_ASYNC_MODE", None)
-    started: list[servers.Server] = []
-    try:
-        for name in ("first", "second"):
-            started.append(servers.start(env, tmp_path, name))
-        for server in started:
-            servers.wait_ready(server)
+    with servers.running(env, tmp_path, "first", "second") as started:
         yield started
-    finally:
-        for server in started:
-            servers.stop(server)
 
 
 class Phone:

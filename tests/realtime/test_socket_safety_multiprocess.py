@@ -64,16 +64,8 @@ def two_processes(prefix, tmp_path_factory) -> Iterator[list[servers.Server]]:
         "SOCKET_EVENT_BURST": "40",
     }
     log_dir = tmp_path_factory.mktemp("servers")
-    started: list[servers.Server] = []
-    try:
-        for name in ("first", "second"):
-            started.append(servers.start(env, log_dir, name))
-        for server in started:
-            servers.wait_ready(server)
+    with servers.running(env, log_dir, "first", "second") as started:
         yield started
-    finally:
-        for server in started:
-            servers.stop(server)
 
 
 @pytest.fixture
