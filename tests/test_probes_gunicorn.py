@@ -36,12 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Server]
         "RATELIMIT_ENABLED": "false",
         "MAX_CONTENT_LENGTH": str(LIMIT),
     }
-    started = servers.start(env, Path(tmp_path_factory.mktemp("gunicorn")), "probe")
-    try:
-        servers.wait_ready(started)
+    with servers.running(env, Path(tmp_path_factory.mktemp("gunicorn")), "probe") as (started,):
         yield started
-    finally:
-        servers.stop(started)
 
 
 def exchange(server: servers.Server, raw: bytes) -> tuple[int, dict[str, str], bytes]:
