@@ -10,6 +10,7 @@ and real commits instead, and the tables are emptied after them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from flask import Flask
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from neighbours import create_app
 from neighbours.database_events import _sqlite_connect
@@ -54,14 +56,26 @@ def reset_schema() -> None:
 
 
 def empty_tables() -> None:
-    """Empty every table through the current app's engine (ids start again from 1)."""
+    """Empty every table through the current app's engine (ids start again from 1).
+
+    A server process a test started may still be finishing work on these tables (the flood
+    test leaves a gunicorn worker answering queued events): PostgreSQL can then pick the
+    TRUNCATE as a deadlock victim, so it is tried again once the other side has moved on.
+    """
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if IS_POSTGRES:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+    for attempt in range(5):
+        try:
+            with db.engine.begin() as conn:
+                if IS_POSTGRES:
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for name in tables:
+                        conn.execute(text(f"DELETE FROM {name}"))
+            return
+        except OperationalError as exc:
+            if attempt == 4 or "deadlock" not in str(exc.orig).lower():
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 class _JoinedSession(FlaskSession):
