@@ -1,4 +1,4 @@
-"""The repository stands on its own: a clone has no shared folder beside it to point at.
+"""The repository stands on its own: a clone has no shared folder beside it to point at."""
 
 from __future__ import annotations
 
