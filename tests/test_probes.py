@@ -416,3 +416,18 @@ def test_a_cursor_time_at_the_edge_of_the_calendar_is_422(
 def test_a_forged_before_cursor_on_messages_is_422(probe: Probe, value: Any) -> None:
     response = probe.send("get", f"/api/v1/conversations/1/messages?before={_encode([value])}")
     assert_error(response, 422, "before", location="query")
+
+
+def test_a_name_over_its_maximum_is_refused_even_when_white_space_pads_it(client: Any) -> None:
+    """Schemathesis found `display_name` of 61 characters, the first a newline, accepted: the
+    server trimmed before it counted, while the document's maxLength counts what is sent."""
+    response = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "padded@example.org",
+            "password": "a-long-and-unguessable-passphrase-42",
+            "display_name": "\n" + "a" * 60,
+        },
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "display_name" in response.get_json()["errors"]["json"]

@@ -17,12 +17,28 @@ def _trimmed(min_len: int, max_len: int, **kwargs: object) -> ma.fields.String:
 
 
 class TrimmedSchema(ma.Schema):
-    """Strips surrounding white space from every string input before validation."""
+    """Strips surrounding white space from every string input before validation.
+
+    A string longer than its field's maximum is left as sent, so it is refused as the document
+    says (`maxLength` counts what the client sends), white space or not.
+    """
+
+    def _max_length(self, name: str) -> float:
+        field = self.fields.get(name)
+        limits = [
+            v.max
+            for v in getattr(field, "validators", [])
+            if isinstance(v, ma.validate.Length) and v.max is not None
+        ]
+        return min(limits, default=float("inf"))
 
     @ma.pre_load
     def _strip(self, data: object, **_kwargs: object) -> object:
         if isinstance(data, dict):
-            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+            return {
+                k: v.strip() if isinstance(v, str) and len(v) <= self._max_length(k) else v
+                for k, v in data.items()
+            }
         return data
 
 
