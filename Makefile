@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run serve test install lint format check-migrations bench clean
+.PHONY: run serve test install lint format check-migrations bench clean translations reset-demo
+
+# The French catalogs, compiled from their .po sources (the .mo files are not committed).
+PO := $(wildcard neighbours/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -14,7 +18,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(VENV)/.installed $(MO)
+
+# After changing messages in the code: refresh the template and the French catalog, then
+# translate what is new (tests/test_i18n.py lists what is missing).
+translations: install
+	$(BIN)/pybabel extract -F neighbours/translations/babel.cfg -k _l -k lazy_gettext \
+		--no-location --sort-output -o neighbours/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i neighbours/translations/messages.pot \
+		-d neighbours/translations -l fr
 
 # Zero setup: SQLite under instance/, Socket.IO in-process, the demo seeded.
 run: install

@@ -76,6 +76,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the default;
         # trust the headers only when a proxy you run sets them, or clients could forge them).
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # The language of responses for a caller with no setting and no usable
+        # Accept-Language: "en" or "fr".
+        "DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE", "threading"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),

@@ -10,10 +10,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import from_env
-from neighbours import database_events, idempotency, models, web
+from neighbours import database_events, i18n, idempotency, models, web
 from neighbours.accounts.routes import blp as accounts_blp
 from neighbours.cli import register_cli
-from neighbours.errors import register_error_handlers
+from neighbours.errors import ErrorSchema, register_error_handlers
 from neighbours.extensions import api, db, limiter, migrate
 from neighbours.feed.routes import blp as feed_blp
 from neighbours.meals.routes import blp as meals_blp
@@ -54,15 +54,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "info": {
             "description": "Neighbourhood feed, messages, moderation and shared canteen meals. "
-            "Errors share one shape: {code, status, message, errors?}."
+            "Errors share one shape: {code, status, reason, message, errors?, "
+            "field_reasons?}; `reason` is stable, `message` is in the response's "
+            "Content-Language (English or French)."
         },
     }
 
     web.init_app(app)
+    i18n.init_app(app)
     db.init_app(app)
     database_events.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
+    api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponses()]})
     idempotency.init_app(app)
     register_error_handlers(app)

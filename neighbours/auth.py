@@ -118,6 +118,12 @@ def current_user_id() -> int | None:
     return token.user_id if token is not None else None
 
 
+def caller_locale() -> str | None:
+    """The caller's own language setting, if they are signed in and chose one."""
+    token = current_token()
+    return token.user.locale if token is not None else None
+
+
 def current_user() -> User:
     """The authenticated user; raises 401 when there is none."""
     user = current_user_or_none()

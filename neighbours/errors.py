@@ -1,37 +1,52 @@
 """One JSON error shape for every error: HTTP, validation, database and domain.
 
-`{"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {...}}`
+`{"code": 422, "status": "Unprocessable Entity", "reason": "invalid_input", "message": "...",
+"errors": {...}, "field_reasons": {...}}`
+
+`reason` is the stable machine-readable code (see `neighbours.reasons`); `message` is for people,
+in the request's language (`neighbours.i18n`). Messages are lazy strings, translated when the
+response is built.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, jsonify
+from flask_babel import lazy_gettext
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from neighbours import i18n, reasons
 from neighbours.extensions import db
 
 log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
-    """A domain error that services raise; it becomes the JSON error shape."""
+    """A domain error that services raise; it becomes the JSON error shape.
+
+    `reason` is one of `neighbours.reasons.REASONS` (the status's generic reason by default);
+    `message` should be a `lazy_gettext` string so that it is translated for the caller.
+    """
 
     code = 400
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Any = None,
         *,
+        reason: str | None = None,
         errors: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message or HTTPStatus(self.code).phrase
+        self.reason = reasons.check(reason) if reason else reasons.for_status(self.code)
         self.errors = errors
         self.headers = headers or {}
 
@@ -71,25 +86,46 @@ class Conflict(AppError):
     code = 409
 
 
+@dataclass(frozen=True)
+class FieldError:
+    """One message about one field, with its reason; rendered as the message (translated) in
+    `errors` and the reason in `field_reasons`."""
+
+    reason: str
+    message: Any  # a lazy_gettext string, or a plain one
+
+    def __post_init__(self) -> None:
+        reasons.check(self.reason)
+
+
+INVALID_MESSAGE = lazy_gettext("The request was well-formed but contained invalid values.")
+
+
 class Invalid(AppError):
     """Bad input: 422 with the offending field named, as webargs would."""
 
     code = 422
 
-    def __init__(self, field: str, message: str, *, location: str = "json") -> None:
+    def __init__(
+        self, field: str, message: Any, *, reason: str = "invalid", location: str = "json"
+    ) -> None:
         super().__init__(
-            "The request was well-formed but contained invalid values.",
-            errors={location: {field: [message]}},
+            INVALID_MESSAGE,
+            reason="invalid_input",
+            errors={location: {field: [FieldError(reason, message)]}},
         )
 
 
 class InvalidFields(AppError):
-    """Bad input with errors already in webargs' shape, `{"json": {"pools": {"0": {...}}}}`."""
+    """Bad input with errors already in webargs' shape, `{"json": {"pools": {"0": {...}}}}`.
+
+    Leaves are lists of `FieldError`s, or of plain messages whose reason is recognised from
+    their text (marshmallow's own), `invalid` otherwise."""
 
     code = 422
 
     def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__("The request was well-formed but contained invalid values.", errors=errors)
+        super().__init__(INVALID_MESSAGE, reason="invalid_input", errors=errors)
 
 
 class TooManyRequests(AppError):
@@ -101,16 +137,22 @@ class TooManyRequests(AppError):
 
 def error_response(
     code: int,
-    message: str | None = None,
+    message: Any = None,
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    reason: str | None = None,
 ) -> Response:
     """Build the one error shape."""
     status = HTTPStatus(code)
-    payload: dict[str, Any] = {"code": code, "status": status.phrase}
-    payload["message"] = message or status.description or status.phrase
+    payload: dict[str, Any] = {
+        "code": code,
+        "status": status.phrase,
+        "reason": reason or reasons.for_status(code),
+    }
+    payload["message"] = str(message or status.description or status.phrase)
     if errors:
-        payload["errors"] = errors
+        payload["errors"], payload["field_reasons"] = i18n.field_errors(errors)
     response = jsonify(payload)
     response.status_code = code
     for name, value in (headers or {}).items():
@@ -137,7 +179,9 @@ def _http_exception(error: HTTPException) -> Response:
 
 
 def _app_error(error: AppError) -> Response:
-    return error_response(error.code, error.message, error.errors, error.headers)
+    return error_response(
+        error.code, error.message, error.errors, error.headers, reason=error.reason
+    )
 
 
 def _integrity_error(error: IntegrityError) -> Response:
@@ -179,3 +223,37 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DataError, _out_of_range)
     app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(Exception, _unexpected)
+
+
+class ErrorSchema(ma.Schema):
+    """The one error shape, as the OpenAPI document describes it."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "The HTTP status."})
+    status = ma.fields.String(required=True, metadata={"description": "The status's phrase."})
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(sorted(reasons.REASONS)),
+        metadata={
+            "description": "Stable machine-readable code: switch on this, never on `message`."
+        },
+    )
+    message = ma.fields.String(
+        required=True,
+        metadata={"description": "For people, in the response's `Content-Language`."},
+    )
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw()),
+        metadata={
+            "description": "Per location (`json`, `query`, `headers`), per field: a list of "
+            "messages (nested objects for nested fields)."
+        },
+    )
+    field_reasons = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw()),
+        metadata={
+            "description": "The same tree as `errors`, with each message's reason code (one of "
+            "`reason`'s values) in its place."
+        },
+    )

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from neighbours import idempotency
+from neighbours import i18n, idempotency
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator
-from neighbours.auth import current_user_id
+from neighbours.auth import caller_locale, current_user_id
 from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
 from neighbours.meals import departures as meal_departures
@@ -56,6 +56,7 @@ def _wire_accounts(app: Flask) -> None:
     """Idempotency keys are per caller; an account's deletion and export reach the features
     above accounts through accounts' hooks."""
     idempotency.set_caller(app, current_user_id)
+    i18n.set_user_locale_provider(app, caller_locale)
     account_hooks.deletion_guards.register(app, neighbourhood_accounts.refuse_if_last_moderator)
     # Before the account is anonymised: seats go to the waitlist, hosting ends (meal locks).
     account_hooks.deleting.register(app, meal_departures.let_go)

@@ -22,6 +22,8 @@ class User(TimestampMixin, db.Model):
     bio: Mapped[str | None] = mapped_column(Text)
     avatar_url: Mapped[str | None] = mapped_column(String(500))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language the API answers this user in ("en" / "fr"); None: their Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(8))
     diets: Mapped[list[str]] = mapped_column(JSON, default=list)
     allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_admin: Mapped[bool] = mapped_column(default=False)

@@ -98,8 +98,17 @@ class PublicUserSchema(ma.Schema):
     languages = ma.fields.List(ma.fields.String(), dump_only=True)
 
 
+_LOCALE_HELP = (
+    "The language the API answers in (messages, notification texts): `en` or `fr`; null: "
+    "the request's `Accept-Language`, then the server's default."
+)
+
+
 class PrivateUserSchema(PublicUserSchema):
     email = ma.fields.String(dump_only=True)
+    locale = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": _LOCALE_HELP}
+    )
     dietary = ma.fields.Nested(DietarySchema, dump_only=True)
     memberships = ma.fields.List(ma.fields.Nested(MembershipBriefSchema), dump_only=True)
     created_at = UTCDateTime(dump_only=True)
@@ -127,6 +136,11 @@ class ProfileUpdateSchema(TrimmedSchema):
         validate=ma.validate.Length(max=10),
     )
     dietary = ma.fields.Nested(DietarySchema)
+    locale = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.OneOf(["en", "fr"]),
+        metadata={"description": _LOCALE_HELP},
+    )
 
 
 class LoginResultSchema(ma.Schema):

@@ -188,6 +188,7 @@ def delete_account(user: User, password: str) -> None:
     user.password_hash = None
     user.display_name = FORMER_NEIGHBOUR
     user.bio = None
+    user.locale = None
     user.avatar_url = None
     user.languages = []
     user.diets = []

@@ -1,0 +1,149 @@
+"""Languages: every message the API returns exists in English and French (Flask-Babel).
+
+The language of a response is the caller's own setting (`locale` on their profile), else the
+best match of `Accept-Language`, else `DEFAULT_LOCALE`; it is sent as `Content-Language`.
+Messages are written in English in the code, wrapped in `lazy_gettext` (or `gettext` inside a
+request), and translated by the catalogs under `neighbours/translations/` (compiled by
+`make install`; `tests/test_i18n.py` fails when a message has no French translation).
+
+Field errors from marshmallow are plain English strings: `field_errors` recognises them by
+their template, gives each its reason and translates it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, has_request_context, request
+from flask_babel import Babel, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+babel = Babel()
+
+LANGUAGES = ("en", "fr")
+
+_PROVIDER = "neighbours_user_locale"
+
+
+def set_user_locale_provider(app: Flask, provider: Callable[[], str | None]) -> None:
+    """The seam the wiring fills: the signed-in caller's own language setting, or None."""
+    app.extensions[_PROVIDER] = provider
+
+
+def select_locale() -> str:
+    """The caller's setting, then `Accept-Language`, then the configured default."""
+    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    if not has_request_context():
+        return default
+    provider = current_app.extensions.get(_PROVIDER)
+    if provider is not None:
+        try:
+            chosen = provider()
+        except Exception:  # an unusable token, the database down: fall back to the header
+            chosen = None
+        if chosen in LANGUAGES:
+            return chosen
+    return request.accept_languages.best_match(LANGUAGES) or default
+
+
+def current_language() -> str:
+    """The language of the current response ("en" or "fr")."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def _content_language(response: Response) -> Response:
+    response.headers.setdefault("Content-Language", current_language())
+    vary = response.headers.get("Vary", "")
+    if "Accept-Language" not in vary:
+        response.headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("DEFAULT_LOCALE", "en")
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_content_language)
+
+
+# marshmallow's (and webargs') own messages, as templates: the reason each stands for. The
+# msgids are marked with _l so that extraction puts them in the catalog; `{name}` parts are
+# captured from the English message and put back into the translation.
+_TEMPLATES: list[tuple[str, Any]] = [
+    ("required", _l("Missing data for required field.")),
+    ("null", _l("Field may not be null.")),
+    ("unknown_field", _l("Unknown field.")),
+    ("too_short", _l("Shorter than minimum length {min}.")),
+    ("too_long", _l("Longer than maximum length {max}.")),
+    ("bad_length", _l("Length must be between {min} and {max}.")),
+    ("bad_length", _l("Length must be {equal}.")),
+    ("not_one_of", _l("Must be one of: {choices}.")),
+    (
+        "out_of_bounds",
+        _l("Must be greater than or equal to {min} and less than or equal to {max}."),
+    ),
+    ("out_of_bounds", _l("Must be greater than or equal to {min}.")),
+    ("out_of_bounds", _l("Must be less than or equal to {max}.")),
+    ("invalid", _l("Not a valid string.")),
+    ("invalid", _l("Not a valid integer.")),
+    ("invalid", _l("Not a valid number.")),
+    ("invalid", _l("Not a valid boolean.")),
+    ("invalid", _l("Not a valid datetime.")),
+    ("invalid", _l("Not a valid list.")),
+    ("invalid", _l("Invalid input type.")),
+]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$")
+
+
+_COMPILED: list[tuple[re.Pattern[str], str, Any]] = []
+
+
+def _compiled() -> list[tuple[re.Pattern[str], str, Any]]:
+    if not _COMPILED:
+        for reason, lazy in _TEMPLATES:
+            _COMPILED.append((_pattern(lazy._args[0]), reason, lazy))
+    return _COMPILED
+
+
+def _one(message: Any) -> tuple[str, str]:
+    """(translated message, reason) of one field message."""
+    reason = getattr(message, "reason", None)
+    if reason is not None:  # a FieldError
+        return str(message.message), reason
+    text = str(message)
+    for pattern, reason, lazy in _compiled():
+        match = pattern.match(text)
+        if match:
+            return gettext(lazy._args[0]).format(**match.groupdict()), reason
+    return gettext(text) if text else text, "invalid"
+
+
+def field_errors(errors: Any) -> tuple[Any, Any]:
+    """The errors tree with each message translated, and the same tree of reasons."""
+    if isinstance(errors, dict):
+        pairs = {key: field_errors(value) for key, value in errors.items()}
+        return (
+            {key: pair[0] for key, pair in pairs.items()},
+            {key: pair[1] for key, pair in pairs.items()},
+        )
+    if isinstance(errors, list | tuple):
+        messages, reasons = [], []
+        for item in errors:
+            if isinstance(item, dict | list | tuple):
+                message, reason = field_errors(item)
+            else:
+                message, reason = _one(item)
+            messages.append(message)
+            reasons.append(reason)
+        return messages, reasons
+    return _one(errors)
