@@ -51,6 +51,9 @@ MESSAGES: dict[str, str] = {}
 MEALS: dict[str, str] = {}
 MODERATION: dict[str, str] = {}
 REALTIME: dict[str, str] = {}
+SESSIONS: dict[str, str] = {}  # why a socket is refused or ended (connect_error, session:ended)
+NOTIFICATIONS: dict[str, str] = {}
+HTTP: dict[str, str] = {}  # caching, conditional requests
 
 REASONS: dict[str, str] = {
     **GENERIC,
@@ -62,6 +65,9 @@ REASONS: dict[str, str] = {
     **MEALS,
     **MODERATION,
     **REALTIME,
+    **SESSIONS,
+    **NOTIFICATIONS,
+    **HTTP,
 }
 
 # The reason an error has when it names none, by HTTP status.
