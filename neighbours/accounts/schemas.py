@@ -1,6 +1,7 @@
 """Account and profile schemas."""
 
 import re
+from typing import Any
 
 import marshmallow as ma
 
@@ -88,6 +89,20 @@ class MembershipBriefSchema(ma.Schema):
     neighbourhood_name = ma.fields.Function(lambda m: m.neighbourhood.name)
     role = ma.fields.Function(lambda m: m.role.value)
     status = ma.fields.Function(lambda m: m.status.value)
+
+
+class PersonSchema(ma.Schema):
+    """A person as embedded in anything else (an author, a sender, a diner, a notification's
+    actor): always these three fields, named so, everywhere."""
+
+    id = ma.fields.Integer(required=True)
+    display_name = ma.fields.String(required=True)
+    avatar_url = ma.fields.String(required=True, allow_none=True)
+
+
+def person(user: Any) -> dict[str, Any]:
+    """The embedded shape of a user (anything with id, display_name and avatar_url)."""
+    return {"id": user.id, "display_name": user.display_name, "avatar_url": user.avatar_url}
 
 
 class PublicUserSchema(ma.Schema):
