@@ -28,6 +28,7 @@ from neighbours.realtime.rooms import meal_room
 # neighbourhood also stops its meals.
 WATCHING = "meals.watching"
 _BAD_MEAL_ID = _l("meal_id must be an integer from 1 to %(max)s.", max=MAX_ID)
+# Acks go through the json module, which knows no lazy string: str() them at the call.
 _NOT_SIGNED_IN = _l("This socket is not signed in, so it can't watch meals.")
 
 
@@ -43,7 +44,7 @@ def _socket_and_meal(data: Any) -> tuple[LiveSocket, int] | dict[str, Any]:
     """The calling socket and the meal id an event names, or the error ack to answer."""
     live = current_socket()
     if live is None:
-        return app_error_ack(Unauthorized(_NOT_SIGNED_IN))
+        return app_error_ack(Unauthorized(str(_NOT_SIGNED_IN)))
     meal_id = _meal_id(data)
     if meal_id is None:
         return error_ack(422, str(_BAD_MEAL_ID), "meal_id")
@@ -59,7 +60,7 @@ def on_meal_watch(data: Any = None) -> dict[str, Any]:
     user = db.session.get(User, live.user_id)
     try:
         if user is None or user.deleted_at is not None:
-            raise Unauthorized(_NOT_SIGNED_IN)
+            raise Unauthorized(str(_NOT_SIGNED_IN))
         neighbourhood_id, availability, version = watchable_meal(user, meal_id)
     except AppError as exc:
         return app_error_ack(exc)
