@@ -46,10 +46,56 @@ FIELDS = {
 # Areas: filled in by each feature's section.
 ACCOUNTS: dict[str, str] = {}
 NEIGHBOURHOODS: dict[str, str] = {}
-FEED: dict[str, str] = {}
-MESSAGES: dict[str, str] = {}
-MEALS: dict[str, str] = {}
-MODERATION: dict[str, str] = {}
+FEED: dict[str, str] = {
+    "moderators_only": "Only the neighbourhood's moderators may do this (pin, post announcements).",
+    "not_the_author": "Only the author may edit this.",
+    "not_author_or_moderator": "Only the author or a moderator may do this.",
+    "post_removed": "A moderator removed this post; it can't be edited.",
+    "post_not_published": "Only a published post can be pinned.",
+    "comments_closed": "The post is not published, so it takes no comments.",
+    "comment_not_published": "Only a published comment can be edited.",
+    "reply_to_unknown": "Field: `reply_to` names no comment of this post.",
+}
+MESSAGES: dict[str, str] = {
+    "blocked": "Someone in the conversation has blocked the caller.",
+    "no_shared_neighbourhood": "The caller shares no neighbourhood with someone they named.",
+    "no_other_participant": "Field: a conversation needs at least one other person.",
+    "not_in_conversation": "Field: the message named is not in this conversation.",
+    "blank_message": "Field: the message body is empty or only spaces.",
+    "one_direction": "Field: `after`, `before` and `latest` exclude each other.",
+}
+MEALS: dict[str, str] = {
+    "not_a_host": "The caller (or the person named) does not host this canteen.",
+    "not_host_or_moderator": "Only this canteen's hosts and the moderators may do this.",
+    "host_not_a_member": "The person to appoint is not an active member of the neighbourhood.",
+    "meal_cancelled": "The meal is cancelled.",
+    "meal_over": "The meal has ended.",
+    "meal_in_past": "The meal's start time has passed (or, on a field, is not in the future).",
+    "meal_started": "The meal has started; a signup can no longer be cancelled by the diner.",
+    "not_a_draft": "Only a draft can be published.",
+    "signups_closed": "Signups for this meal are closed (not published, or past closing).",
+    "already_signed_up": "The caller already has a confirmed or waitlisted signup here.",
+    "not_signed_up": "The caller has no (active) signup for this meal.",
+    "seats_unavailable": "Field: the party is larger than the pool's seats.",
+    "capacity_below_taken": "A pool's capacity can't go below the seats already taken.",
+    "pool_capacity_required": "Field: a new pool needs a capacity.",
+    "ends_before_start": "Field: `ends_at` must be after `starts_at`.",
+    "closes_after_start": "Field: `signup_closes_at` must not be after `starts_at`.",
+    "signup_not_confirmed": "Only a confirmed signup can be checked in.",
+    "no_show_contribution": "Field: a no-show has no contribution to record.",
+    "duplicate_pool": "Field: pool keys must be unique.",
+}
+MODERATION: dict[str, str] = {
+    "suspended": "The caller is suspended in this neighbourhood: they read, but can't post, "
+    "comment, react, message or sign up until it ends.",
+    "membership_inactive": "The caller is no longer an active member of the neighbourhood, "
+    "so they can't write in it.",
+    "already_reported": "The caller has already reported this.",
+    "own_content": "Field: nobody can report their own content or themselves.",
+    "not_content": "Field: only content (posts, comments, messages) can be hidden or removed.",
+    "no_author": "Field: the reported content has no author to warn or suspend.",
+    "queue_busy": "The moderation item changed at the same moment; try again.",
+}
 REALTIME: dict[str, str] = {}
 SESSIONS: dict[str, str] = {}  # why a socket is refused or ended (connect_error, session:ended)
 NOTIFICATIONS: dict[str, str] = {}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
 from neighbours.feed.models import Category, Comment, ContentStatus, Post
+from neighbours.moderation.policies import refuse_writing
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 
 MEMBER_STATUSES = (ContentStatus.PUBLISHED,)
@@ -64,26 +67,32 @@ def visible_comment(user: User, comment_id: int) -> Comment:
 def require_can_write(user: User, neighbourhood_id: int) -> None:
     """Suspended members read but can't write."""
     if not neighbourhood_policies.can_write(user, neighbourhood_id):
-        raise Forbidden("You can't post, comment or react in this neighbourhood right now.")
+        raise refuse_writing(
+            user,
+            neighbourhood_id,
+            _l("You can't post, comment or react in this neighbourhood right now."),
+        )
 
 
 def require_can_use_category(user: User, neighbourhood_id: int, category: Category) -> None:
     if category == Category.ANNOUNCEMENT and not neighbourhood_policies.is_moderator(
         user, neighbourhood_id
     ):
-        raise Forbidden("Only moderators post announcements.")
+        raise Forbidden(_l("Only moderators post announcements."), reason="moderators_only")
 
 
 def require_author(user: User, author_id: int) -> None:
     if user.id != author_id:
-        raise Forbidden("Only the author can edit this.")
+        raise Forbidden(_l("Only the author can edit this."), reason="not_the_author")
 
 
 def require_author_or_moderator(user: User, neighbourhood_id: int, author_id: int) -> None:
     if user.id != author_id and not neighbourhood_policies.is_moderator(user, neighbourhood_id):
-        raise Forbidden("Only the author or a moderator can do this.")
+        raise Forbidden(
+            _l("Only the author or a moderator can do this."), reason="not_author_or_moderator"
+        )
 
 
 def require_moderator(user: User, neighbourhood_id: int) -> None:
     if not neighbourhood_policies.is_moderator(user, neighbourhood_id):
-        raise Forbidden("Only moderators can do this.")
+        raise Forbidden(_l("Only moderators can do this."), reason="moderators_only")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, false, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
@@ -107,7 +108,7 @@ def _feed_after(cursor: str) -> tuple[bool, datetime, int]:
         or type(post_id) is not int
         or not -_INT64 <= post_id < _INT64
     ):
-        raise Invalid("after", "Not a valid cursor for this list.", location="query")
+        raise Invalid("after", _l("Not a valid cursor for this feed."), location="query")
     return bool(pinned), created_at, post_id
 
 
@@ -213,7 +214,9 @@ def update_post(user: User, post_id: int, fields: dict[str, Any]) -> PostView:
     policies.require_author(user, post.author_id)
     policies.require_can_write(user, post.neighbourhood_id)
     if post.status == ContentStatus.REMOVED:
-        raise Conflict("A moderator removed this post; it can't be edited.")
+        raise Conflict(
+            _l("A moderator removed this post; it can't be edited."), reason="post_removed"
+        )
     if "category" in fields:
         policies.require_can_use_category(user, post.neighbourhood_id, fields["category"])
     was_public = post.status == ContentStatus.PUBLISHED
@@ -250,7 +253,7 @@ def set_pinned(user: User, post_id: int, pinned: bool) -> PostView:
     post = policies.visible_post(user, post_id)
     policies.require_moderator(user, post.neighbourhood_id)
     if post.status != ContentStatus.PUBLISHED:
-        raise Conflict("Only a published post can be pinned.")
+        raise Conflict(_l("Only a published post can be pinned."), reason="post_not_published")
     if post.pinned != pinned:
         post.pinned = pinned
         record(user, post.neighbourhood_id, "pin" if pinned else "unpin", "post", post.id, None)
@@ -288,14 +291,14 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
     post = policies.visible_post(user, post_id)
     policies.require_can_write(user, post.neighbourhood_id)
     if post.status != ContentStatus.PUBLISHED:
-        raise Conflict("This post is not open for comments.")
+        raise Conflict(_l("This post is not open for comments."), reason="comments_closed")
     limits.check_comment(
         user, post.neighbourhood_id, counts.comments(user.id, post.neighbourhood_id)
     )
     if reply_to is not None:
         parent = db.session.get(Comment, reply_to)
         if parent is None or parent.post_id != post.id or parent.status == ContentStatus.DELETED:
-            raise Invalid("reply_to", "Not a comment on this post.")
+            raise Invalid("reply_to", _l("Not a comment on this post."), reason="reply_to_unknown")
     comment = Comment(
         post_id=post.id,
         author_id=user.id,
@@ -327,7 +330,7 @@ def update_comment(user: User, comment_id: int, body: str) -> Comment:
     policies.require_author(user, comment.author_id)
     policies.require_can_write(user, comment.post.neighbourhood_id)
     if comment.status != ContentStatus.PUBLISHED:
-        raise Conflict("This comment can't be edited.")
+        raise Conflict(_l("This comment can't be edited."), reason="comment_not_published")
     comment.body = body
     comment.edited_at = utcnow()
     screen(comment)  # the same hold as a new comment
@@ -355,7 +358,10 @@ def _kind(kind: str) -> ReactionKind:
         return ReactionKind(kind)
     except ValueError:
         raise Invalid(
-            "kind", f"One of: {', '.join(k.value for k in ReactionKind)}.", location="path"
+            "kind",
+            _l("One of: %(kinds)s.", kinds=", ".join(k.value for k in ReactionKind)),
+            reason="not_one_of",
+            location="path",
         ) from None
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from neighbours.accounts.models import User
@@ -13,7 +14,7 @@ from neighbours.database import utcnow
 from neighbours.dietary import DIETS, EU_ALLERGENS
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
-from neighbours.meals import policies
+from neighbours.meals import policies, texts
 from neighbours.meals.models import (
     Attendance,
     Meal,
@@ -104,13 +105,18 @@ def check_in(
     meal = db.session.get(Meal, signup.meal_id)
     assert meal is not None
     if meal.status == MealStatus.CANCELLED:
-        raise Conflict("This meal was cancelled.")
+        raise Conflict(_l("This meal was cancelled."), reason="meal_cancelled")
     if signup.status != SignupStatus.CONFIRMED:
         raise Conflict(
-            f"Only confirmed diners can be checked in; this signup is {signup.status.value}."
+            texts.because(texts.NOT_CONFIRMED_BECAUSE, signup.status, texts.NOT_CONFIRMED),
+            reason="signup_not_confirmed",
         )
     if not attended and contribution_cents:
-        raise Invalid("contribution_cents", "A no-show has no contribution to record.")
+        raise Invalid(
+            "contribution_cents",
+            _l("A no-show has no contribution to record."),
+            reason="no_show_contribution",
+        )
     signup.attendance = Attendance.ATTENDED if attended else Attendance.NO_SHOW
     signup.contribution_cents = contribution_cents if attended else None
     signup.checked_in_at = utcnow()

@@ -6,6 +6,7 @@ Hosting needs both the appointment (`CanteenHost`) and a hosting role in the nei
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from neighbours.accounts.models import User
@@ -42,7 +43,10 @@ def add_host(moderator: User, canteen_id: int, user_id: int) -> Canteen:
     neighbourhood_policies.require_moderator(moderator, neighbourhood)
     target = db.session.get(User, user_id)
     if target is None or neighbourhood_policies.active_membership(target, neighbourhood.id) is None:
-        raise NotFound("This person is not an active member of the neighbourhood.")
+        raise NotFound(
+            _l("This person is not an active member of the neighbourhood."),
+            reason="host_not_a_member",
+        )
     if db.session.get(CanteenHost, (canteen.id, user_id)) is None:
         db.session.add(CanteenHost(canteen_id=canteen.id, user_id=user_id))
     # Always: hosting needs the role as well as the appointment (`policies.current_hosts`).
@@ -58,7 +62,7 @@ def remove_host(moderator: User, canteen_id: int, user_id: int) -> None:
     neighbourhood_policies.require_moderator(moderator, neighbourhood)
     host = db.session.get(CanteenHost, (canteen.id, user_id))
     if host is None:
-        raise NotFound("This person does not host this canteen.")
+        raise NotFound(_l("This person does not host this canteen."), reason="not_a_host")
     db.session.delete(host)
     db.session.flush()
     still_hosting = db.session.execute(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
-from neighbours.meals import policies
+from neighbours.meals import policies, texts
 from neighbours.meals.conversations import sync_conversation
 from neighbours.meals.ledger import (
     ACTIVE,
@@ -49,11 +50,16 @@ def _default_pools(canteen: Canteen, starts_at: datetime) -> list[dict[str, Any]
     ]
 
 
+_IN_THE_FUTURE = _l("Must be in the future.")
+
+
 def _check_times(starts_at: datetime, ends_at: datetime, closes_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise Invalid("ends_at", "Must be after starts_at.")
+        raise Invalid("ends_at", _l("Must be after starts_at."), reason="ends_before_start")
     if closes_at > starts_at:
-        raise Invalid("signup_closes_at", "Must not be after starts_at.")
+        raise Invalid(
+            "signup_closes_at", _l("Must not be after starts_at."), reason="closes_after_start"
+        )
 
 
 def create_meal(
@@ -63,7 +69,7 @@ def create_meal(
     policies.require_host(user, canteen.id)
     starts_at = fields["starts_at"]
     if starts_at <= utcnow():
-        raise Invalid("starts_at", "Must be in the future.")
+        raise Invalid("starts_at", _IN_THE_FUTURE, reason="meal_in_past")
     closes_at = fields.get("signup_closes_at") or starts_at
     _check_times(starts_at, fields["ends_at"], closes_at)
     pool_specs = fields.get("pools") or _default_pools(canteen, starts_at)
@@ -107,9 +113,9 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
     meal = policies.hosted_meal(user, meal_id)
     pool_changes = fields.pop("pools", None)
     if meal.status == MealStatus.CANCELLED:
-        raise Conflict("This meal is cancelled.")
+        raise Conflict(_l("This meal is cancelled."), reason="meal_cancelled")
     if "starts_at" in fields and fields["starts_at"] <= utcnow():
-        raise Invalid("starts_at", "Must be in the future.")
+        raise Invalid("starts_at", _IN_THE_FUTURE, reason="meal_in_past")
     lock(meal)
     before = snapshot(meal.id)
     for name, value in fields.items():
@@ -120,7 +126,11 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
         pool = pools.get(spec["key"])
         if pool is None:
             if "capacity" not in spec:
-                raise Invalid("pools", f"New pool {spec['key']!r} needs a capacity.")
+                raise Invalid(
+                    "pools",
+                    _l("New pool '%(key)s' needs a capacity.", key=spec["key"]),
+                    reason="pool_capacity_required",
+                )
             pool = SeatPool(
                 meal_id=meal.id,
                 key=spec["key"],
@@ -143,7 +153,12 @@ def update_meal(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
             db.session.refresh(pool)
             if changed.rowcount != 1:
                 raise Conflict(
-                    f"Pool {pool.key!r} has {pool.taken} seats taken; capacity can't go below."
+                    _l(
+                        "Pool '%(key)s' has %(taken)s seats taken; capacity can't go below.",
+                        key=pool.key,
+                        taken=pool.taken,
+                    ),
+                    reason="capacity_below_taken",
                 )
         for attr in ("label", "starts_at"):
             if attr in spec:
@@ -159,9 +174,12 @@ def publish_meal(user: User, meal_id: int) -> MealView:
     meal = policies.hosted_meal(user, meal_id)
     lock(meal)
     if meal.status != MealStatus.DRAFT:
-        raise Conflict(f"Only a draft can be published; this meal is {meal.status.value}.")
+        raise Conflict(
+            texts.because(texts.NOT_A_DRAFT_BECAUSE, meal.status, texts.NOT_A_DRAFT),
+            reason="not_a_draft",
+        )
     if meal.starts_at <= utcnow():
-        raise Conflict("This meal's start time has passed.")
+        raise Conflict(_l("This meal's start time has passed."), reason="meal_in_past")
     meal.status = MealStatus.PUBLISHED
     db.session.flush()
     publish_availability(meal, pools_of([meal.id])[meal.id], waitlist_counts([meal.id]))
@@ -175,7 +193,11 @@ def cancel_meal(user: User, meal_id: int, reason: str) -> MealView:
     meal = policies.hosted_meal(user, meal_id)
     lock(meal)
     if meal.status in (MealStatus.CANCELLED,) or effective_status(meal) == MealStatus.DONE:
-        raise Conflict(f"This meal is already {effective_status(meal)}.")
+        status = effective_status(meal)
+        raise Conflict(
+            texts.because(texts.ALREADY_ENDED_BECAUSE, status, texts.ALREADY_ENDED),
+            reason="meal_cancelled" if status == MealStatus.CANCELLED else "meal_over",
+        )
     before = snapshot(meal.id)
     now = utcnow()
     meal.status = MealStatus.CANCELLED

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from neighbours.accounts.models import User
 from neighbours.errors import AppError, Unauthorized
 from neighbours.extensions import db
@@ -24,7 +27,9 @@ from neighbours.realtime.rooms import meal_room
 # Where a socket keeps the meals it watches: meal id -> neighbourhood id, so that losing the
 # neighbourhood also stops its meals.
 WATCHING = "meals.watching"
-_BAD_MEAL_ID = f"meal_id must be an integer from 1 to {MAX_ID}."
+_BAD_MEAL_ID = _l("meal_id must be an integer from 1 to %(max)s.", max=MAX_ID)
+# Acks go through the json module, which knows no lazy string: str() them at the call.
+_NOT_SIGNED_IN = _l("This socket is not signed in, so it can't watch meals.")
 
 
 def _meal_id(data: Any) -> int | None:
@@ -39,10 +44,10 @@ def _socket_and_meal(data: Any) -> tuple[LiveSocket, int] | dict[str, Any]:
     """The calling socket and the meal id an event names, or the error ack to answer."""
     live = current_socket()
     if live is None:
-        return app_error_ack(Unauthorized("This socket is not signed in."))
+        return app_error_ack(Unauthorized(str(_NOT_SIGNED_IN)))
     meal_id = _meal_id(data)
     if meal_id is None:
-        return error_ack(422, _BAD_MEAL_ID, "meal_id")
+        return error_ack(422, str(_BAD_MEAL_ID), "meal_id")
     return live, meal_id
 
 
@@ -55,13 +60,13 @@ def on_meal_watch(data: Any = None) -> dict[str, Any]:
     user = db.session.get(User, live.user_id)
     try:
         if user is None or user.deleted_at is not None:
-            raise Unauthorized("This socket is not signed in.")
+            raise Unauthorized(str(_NOT_SIGNED_IN))
         neighbourhood_id, availability, version = watchable_meal(user, meal_id)
     except AppError as exc:
         return app_error_ack(exc)
     if not can_write(user, neighbourhood_id):
         # A suspended member reads over REST, but their sockets stay out of its rooms.
-        return error_ack(403, "You can't follow this neighbourhood live right now.")
+        return error_ack(403, gettext("You can't follow this neighbourhood live right now."))
     live.extras.setdefault(WATCHING, {})[meal_id] = neighbourhood_id
     join(live, meal_room(meal_id))
     # The version lets the client drop any `meal:availability` older than this snapshot.

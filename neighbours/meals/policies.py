@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
 from neighbours.meals.models import Canteen, CanteenHost, Meal, MealStatus, Signup
+from neighbours.moderation.policies import refuse_writing
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.models import (
     HOSTING_ROLES,
@@ -95,12 +97,15 @@ def require_canteen_manager(user: User, canteen: Canteen) -> None:
         is_host(user, canteen.id)
         or neighbourhood_policies.is_moderator(user, canteen.neighbourhood_id)
     ):
-        raise Forbidden("Only this canteen's hosts and the moderators can do this.")
+        raise Forbidden(
+            _l("Only this canteen's hosts and the moderators can do this."),
+            reason="not_host_or_moderator",
+        )
 
 
 def require_host(user: User, canteen_id: int) -> None:
     if not is_host(user, canteen_id):
-        raise Forbidden("Only this canteen's hosts can do this.")
+        raise Forbidden(_l("Only this canteen's hosts can do this."), reason="not_a_host")
 
 
 def visible_meal(user: User, meal_id: int) -> Meal:
@@ -122,7 +127,11 @@ def hosted_meal(user: User, meal_id: int) -> Meal:
 
 def require_can_sign_up(user: User, meal: Meal) -> None:
     if not neighbourhood_policies.can_write(user, meal.neighbourhood_id):
-        raise Forbidden("You can't sign up for meals in this neighbourhood right now.")
+        raise refuse_writing(
+            user,
+            meal.neighbourhood_id,
+            _l("You can't sign up for meals in this neighbourhood right now."),
+        )
 
 
 def hosted_signup(user: User, signup_id: int) -> Signup:

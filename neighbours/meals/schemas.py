@@ -6,9 +6,11 @@ import re
 from zoneinfo import available_timezones
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import DietarySchema, TrimmedSchema
 from neighbours.dietary import DIETS, EU_ALLERGENS
+from neighbours.errors import FieldError
 from neighbours.fields import UTCDateTime
 from neighbours.meals.models import Attendance, SignupStatus
 from neighbours.pagination import PageArgs, page_schema
@@ -99,7 +101,7 @@ class PoolPatchSchema(PoolInputSchema):
 def _unique_keys(pools: list[dict]) -> None:
     keys = [p["key"] for p in pools]
     if len(keys) != len(set(keys)):
-        raise ma.ValidationError("Pool keys must be unique.")
+        raise ma.ValidationError([FieldError("duplicate_pool", _l("Pool keys must be unique."))])
 
 
 class MealCreateSchema(TrimmedSchema):

@@ -3,13 +3,14 @@ withdrawing the future signups of someone who leaves."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
-from neighbours.meals import policies
+from neighbours.meals import policies, texts
 from neighbours.meals.conversations import sync_conversation
 from neighbours.meals.ledger import (
     ACTIVE,
@@ -42,22 +43,33 @@ def sign_up(
     policies.require_can_sign_up(user, meal)
     lock(meal)
     if meal.status != MealStatus.PUBLISHED:
-        raise Conflict(f"This meal is {meal.status.value}; signups are closed.")
+        raise Conflict(
+            texts.because(texts.SIGNUPS_CLOSED_BECAUSE, meal.status, texts.SIGNUPS_CLOSED),
+            reason="meal_cancelled" if meal.status == MealStatus.CANCELLED else "signups_closed",
+        )
     if meal.signup_closes_at <= utcnow():
-        raise Conflict("Signups for this meal have closed.")
+        raise Conflict(texts.SIGNUPS_CLOSED, reason="signups_closed")
     pools = {p.key: p for p in pools_of([meal.id], fresh=True)[meal.id]}
     pool = pools.get(pool_key)
     if pool is None:
-        raise Invalid("pool", f"Not a pool of this meal: one of {', '.join(pools)}.")
+        raise Invalid(
+            "pool",
+            _l("Not a pool of this meal: one of %(keys)s.", keys=", ".join(pools)),
+            reason="not_one_of",
+        )
     if party_size > pool.capacity:
-        raise Invalid("party_size", f"This pool has only {pool.capacity} seats.")
+        raise Invalid(
+            "party_size",
+            _l("This pool has only %(seats)s seats.", seats=pool.capacity),
+            reason="seats_unavailable",
+        )
     existing = db.session.execute(
         select(Signup)
         .where(Signup.meal_id == meal.id, Signup.user_id == user.id)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if existing is not None and existing.status in ACTIVE:
-        raise Conflict("You are already signed up for this meal.")
+        raise Conflict(_l("You are already signed up for this meal."), reason="already_signed_up")
     signup = existing or Signup(meal_id=meal.id, user_id=user.id)
     signup.pool_id = pool.id
     signup.party_size = party_size
@@ -91,7 +103,7 @@ def my_signup(user: User, meal_id: int) -> SignupView:
         select(Signup).where(Signup.meal_id == meal.id, Signup.user_id == user.id)
     ).scalar_one_or_none()
     if signup is None:
-        raise NotFound("You have not signed up for this meal.")
+        raise NotFound(_l("You have not signed up for this meal."), reason="not_signed_up")
     warnings, unsuited = warnings_for(user, meal)
     return SignupView(signup, waitlist_position(signup), warnings, unsuited)
 
@@ -102,9 +114,9 @@ def cancel_my_signup(user: User, meal_id: int) -> None:
     lock(meal)
     signup = active_signup(meal.id, user.id)
     if signup is None:
-        raise NotFound("You have no active signup for this meal.")
+        raise NotFound(_l("You have no active signup for this meal."), reason="not_signed_up")
     if meal.starts_at <= utcnow():
-        raise Conflict("This meal has started; tell the host instead.")
+        raise Conflict(_l("This meal has started; tell the host instead."), reason="meal_started")
     cancel_signup(meal, signup, actor_id=user.id)
     db.session.commit()
 

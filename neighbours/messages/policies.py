@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from neighbours.accounts.models import Block, User
 from neighbours.errors import Forbidden, NotFound
 from neighbours.extensions import db
 from neighbours.messages.models import Conversation, Participant
+from neighbours.moderation.policies import refuse_writing
 from neighbours.neighbourhoods import policies as neighbourhood_policies
+
+CANT_WRITE_HERE = _l("You can't send messages in this neighbourhood right now.")
 
 
 def participation(user: User, conversation_id: int) -> tuple[Conversation, Participant]:
@@ -40,6 +44,6 @@ def blocked_by_any(user_id: int, other_ids: list[int]) -> bool:
 
 def require_can_write(user: User, conversation: Conversation, other_ids: list[int]) -> None:
     if not neighbourhood_policies.can_write(user, conversation.neighbourhood_id):
-        raise Forbidden("You can't send messages in this neighbourhood right now.")
+        raise refuse_writing(user, conversation.neighbourhood_id, CANT_WRITE_HERE)
     if blocked_by_any(user.id, other_ids):
-        raise Forbidden("You can't write to someone who has blocked you.")
+        raise Forbidden(_l("You can't write to someone who has blocked you."), reason="blocked")

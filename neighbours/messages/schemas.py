@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.errors import FieldError
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.messages.models import ConversationKind
 from neighbours.moderation.models import ContentStatus
@@ -65,7 +67,7 @@ class MessageCreateSchema(ma.Schema):
     @ma.validates("body")
     def _not_blank(self, value: str, **_kwargs: object) -> None:
         if not value.strip():
-            raise ma.ValidationError("A message can't be blank.")
+            raise ma.ValidationError([FieldError("blank_message", _l("A message can't be blank."))])
 
 
 class MessageListArgs(PageArgs):
@@ -75,7 +77,10 @@ class MessageListArgs(PageArgs):
     @ma.validates_schema
     def _one_direction(self, data: dict, **_kwargs: object) -> None:
         if sum(bool(data.get(k)) for k in ("after", "before", "latest")) > 1:
-            raise ma.ValidationError("Use one of after, before, latest.", field_name="before")
+            raise ma.ValidationError(
+                [FieldError("one_direction", _l("Use one of after, before, latest."))],
+                field_name="before",
+            )
 
 
 class MessagePageSchema(ma.Schema):

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
 from neighbours.accounts.models import User
@@ -17,6 +18,7 @@ from neighbours.messages.models import Conversation, ConversationKind, Message, 
 from neighbours.messages.schemas import message_schema
 from neighbours.moderation import limits
 from neighbours.moderation.models import ContentStatus
+from neighbours.moderation.policies import refuse_writing
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.models import Membership, MembershipStatus
 from neighbours.notifications.services import notify
@@ -125,6 +127,9 @@ def get_conversation(user: User, conversation_id: int) -> ConversationView:
     return _views(user, [conversation])[0]
 
 
+_NO_SHARED = _l("You can only write to people who share a neighbourhood with you.")
+
+
 def _shared_neighbourhood(user: User, others: list[int]) -> int:
     """A neighbourhood every participant shares with the caller, else one shared with the first.
 
@@ -142,7 +147,7 @@ def _shared_neighbourhood(user: User, others: list[int]) -> int:
     mine = by_user[user.id]
     for other in others:
         if not (mine & by_user[other]):
-            raise Forbidden("You can only write to people who share a neighbourhood with you.")
+            raise Forbidden(_NO_SHARED, reason="no_shared_neighbourhood")
     common = set(mine)
     for other in others:
         common &= by_user[other]
@@ -158,19 +163,26 @@ def start_conversation(
     """
     others = sorted({pid for pid in participant_ids if pid != user.id})
     if not others:
-        raise Invalid("participant_ids", "Name at least one other person.")
+        raise Invalid(
+            "participant_ids",
+            _l("Name at least one other person."),
+            reason="no_other_participant",
+        )
     existing_users = set(
         db.session.execute(
             select(User.id).where(User.id.in_(others), User.deleted_at.is_(None))
         ).scalars()
     )
     if existing_users != set(others):
-        raise Forbidden("You can only write to people who share a neighbourhood with you.")
+        raise Forbidden(_NO_SHARED, reason="no_shared_neighbourhood")
     neighbourhood_id = _shared_neighbourhood(user, others)
     if policies.blocked_by_any(user.id, others):
-        raise Forbidden("You can't start a conversation with someone who has blocked you.")
+        raise Forbidden(
+            _l("You can't start a conversation with someone who has blocked you."),
+            reason="blocked",
+        )
     if not neighbourhood_policies.can_write(user, neighbourhood_id):
-        raise Forbidden("You can't send messages in this neighbourhood right now.")
+        raise refuse_writing(user, neighbourhood_id, policies.CANT_WRITE_HERE)
     direct_key = None
     if len(others) == 1 and not title:
         direct_key = ":".join(str(i) for i in sorted([user.id, others[0]]))
@@ -317,7 +329,11 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
     conversation, participant = policies.participation(user, conversation_id)
     message = db.session.get(Message, up_to_message_id)
     if message is None or message.conversation_id != conversation.id:
-        raise Invalid("up_to_message_id", "Not a message of this conversation.")
+        raise Invalid(
+            "up_to_message_id",
+            _l("Not a message of this conversation."),
+            reason="not_in_conversation",
+        )
     db.session.execute(
         update(Participant)
         .where(

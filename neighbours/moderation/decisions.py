@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from neighbours.accounts.models import User
@@ -35,6 +36,14 @@ CONTENT_CHANGES: dict[Decision, tuple[ContentStatus, tuple[ContentStatus, ...]]]
 }
 
 
+# What can't be hidden or removed (not content), one sentence per target type.
+_NOT_CONTENT: dict[str, Any] = {
+    "user": _l("A person can't be hidden or removed."),
+    "meal": _l("A meal can't be hidden or removed."),
+    "*": _l("This can't be hidden or removed."),
+}
+
+
 def _moderated_item(moderator: User, item_id: int) -> ModerationItem:
     item = db.session.get(ModerationItem, item_id)
     if item is None:
@@ -61,11 +70,14 @@ def decide(
         select(ModerationItem.id).where(ModerationItem.id == item.id).with_for_update()
     )
     if action in (Decision.HIDE, Decision.REMOVE) and not is_content(item.target_type):
-        raise Invalid("action", f"A {item.target_type.value} can't be hidden or removed.")
+        message = _NOT_CONTENT.get(item.target_type.value, _NOT_CONTENT["*"])
+        raise Invalid("action", message, reason="not_content")
     if action == Decision.SUSPEND and not suspend_days:
-        raise Invalid("suspend_days", "How many days (1 to 365)?")
+        raise Invalid("suspend_days", _l("How many days (1 to 365)?"), reason="required")
     if action in (Decision.WARN, Decision.SUSPEND) and item.author_id is None:
-        raise Invalid("action", "This content has no author to warn or suspend.")
+        raise Invalid(
+            "action", _l("This content has no author to warn or suspend."), reason="no_author"
+        )
     now = utcnow()
     details: dict[str, Any] = {"item_id": item.id}
     if action in CONTENT_CHANGES:

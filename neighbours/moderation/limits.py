@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from neighbours.accounts.models import User
@@ -51,9 +53,25 @@ def _enabled() -> bool:
     return bool(current_app.config.get("LIMITS_ENABLED", True))
 
 
+# The refusal of each daily cap (reason `rate_limited`, 429 with Retry-After), by what it counts.
+_CAPS: dict[str, Callable[[int], Any]] = {
+    "post": lambda n: _l("You can post %(limit)s times a day here; try again later.", limit=n),
+    "comment": lambda n: _l(
+        "You can comment %(limit)s times a day here; try again later.", limit=n
+    ),
+    "report": lambda n: _l("You can report %(limit)s times a day here; try again later.", limit=n),
+    "conversation": lambda n: _l(
+        "You can start a conversation %(limit)s times a day here; try again later.", limit=n
+    ),
+    "message": lambda n: _l(
+        "You can send a message %(limit)s times a day here; try again later.", limit=n
+    ),
+}
+
+
 def _refuse(what: str, limit: int, oldest: datetime | None, window: timedelta = WINDOW) -> None:
     wait = (oldest + window - utcnow()).total_seconds() if oldest else window.total_seconds()
-    raise TooManyRequests(f"You can {what} {limit} times a day here; try again later.", wait)
+    raise TooManyRequests(_CAPS[what](limit), wait)
 
 
 def check_post(user: User, neighbourhood_id: int, posts: Counter) -> None:
@@ -71,7 +89,10 @@ def check_post(user: User, neighbourhood_id: int, posts: Counter) -> None:
         limit = setting(neighbourhood_id, "new_member_posts")
         if count >= limit:
             raise TooManyRequests(
-                f"New members can post {limit} times in their first day; try again later.",
+                _l(
+                    "New members can post %(limit)s times in their first day; try again later.",
+                    limit=limit,
+                ),
                 (joined + WINDOW - utcnow()).total_seconds(),
             )
     limit = setting(neighbourhood_id, "daily_posts")
@@ -109,7 +130,7 @@ def check_conversation(user: User, neighbourhood_id: int, conversations: Counter
     limit = setting(neighbourhood_id, "daily_conversations")
     count, oldest = conversations(utcnow() - WINDOW)
     if count >= limit:
-        _refuse("start a conversation", limit, oldest)
+        _refuse("conversation", limit, oldest)
 
 
 def check_message(user: User, messages: Counter) -> None:
@@ -119,4 +140,4 @@ def check_message(user: User, messages: Counter) -> None:
     limit = int(current_app.config["LIMIT_DAILY_MESSAGES"])
     count, oldest = messages(utcnow() - WINDOW)
     if count >= limit:
-        _refuse("send a message", limit, oldest)
+        _refuse("message", limit, oldest)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -68,7 +69,10 @@ def item_for(target: Target) -> tuple[ModerationItem, bool]:
             return item, True
         except IntegrityError:
             continue  # someone created it at the same moment: lock theirs
-    raise Conflict("Please try again.")
+    raise Conflict(
+        _l("This moderation item changed at the same moment; please try again."),
+        reason="queue_busy",
+    )
 
 
 def reopen(item: ModerationItem) -> None:

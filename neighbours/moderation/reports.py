@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from neighbours.accounts.models import User
@@ -36,7 +37,9 @@ def report(
     """Report something; enough distinct reporters hide it at once, pending review."""
     target = resolve_target(user, target_type, target_id)
     if target.author_id == user.id:
-        raise Invalid("target_id", "You can't report your own content or yourself.")
+        raise Invalid(
+            "target_id", _l("You can't report your own content or yourself."), reason="own_content"
+        )
     limits.check_report(user, target.neighbourhood_id)
     item, created = item_for(target)
     reopened = False
@@ -50,7 +53,10 @@ def report(
         )
     ).first()
     if duplicate:
-        raise Conflict("You have already reported this; moderators will look at it.")
+        raise Conflict(
+            _l("You have already reported this; moderators will look at it."),
+            reason="already_reported",
+        )
     entry = Report(
         item_id=item.id,
         reporter_id=user.id,
