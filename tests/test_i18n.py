@@ -311,3 +311,13 @@ def test_a_socket_without_a_setting_speaks_its_handshakes_language(auth: Any, so
     assert in_french["error"]["reason"] == in_english["error"]["reason"] == "one_argument"
     assert in_french["error"]["message"] == french("Events take one argument, an object.")
     assert in_english["error"]["message"] == "Events take one argument, an object."
+
+
+def test_the_openapi_document_lists_every_reason_with_its_meaning(client: Any) -> None:
+    reason = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Error"][
+        "properties"
+    ]["reason"]
+
+    assert set(reason["enum"]) == set(REASONS)
+    assert reason["x-reasons"] == REASONS
+    assert "`not_a_member`: " in reason["description"]
