@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -128,7 +129,7 @@ def current_user() -> User:
     """The authenticated user; raises 401 when there is none."""
     user = current_user_or_none()
     if user is None:
-        raise Unauthorized("A valid bearer token is required.")
+        raise Unauthorized(_l("A valid bearer token is required."))
     return user
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, jsonify
 from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -45,7 +46,7 @@ class AppError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message or HTTPStatus(self.code).phrase
+        self.message = message or STATUS_MESSAGES.get(self.code) or HTTPStatus(self.code).phrase
         self.reason = reasons.check(reason) if reason else reasons.for_status(self.code)
         self.errors = errors
         self.headers = headers or {}
@@ -58,7 +59,8 @@ class BadRequest(AppError):
 class Unauthorized(AppError):
     code = 401
 
-    def __init__(self, message: str = "Authentication required.", **kwargs: Any) -> None:
+    def __init__(self, message: Any = None, **kwargs: Any) -> None:
+        message = message or _l("Authentication required.")
         kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(message, **kwargs)
 
@@ -70,7 +72,7 @@ class Forbidden(AppError):
 # One message for every object a caller may not see, whether it is missing, in another
 # neighbourhood, held, removed, or under a parent they may not see: telling these apart would
 # tell an outsider what exists.
-NOT_FOUND_MESSAGE = "Not found, or not visible to you."
+NOT_FOUND_MESSAGE = _l("Not found, or not visible to you.")
 
 
 class NotFound(AppError):
@@ -78,7 +80,7 @@ class NotFound(AppError):
 
     code = 404
 
-    def __init__(self, message: str = NOT_FOUND_MESSAGE, **kwargs: Any) -> None:
+    def __init__(self, message: Any = NOT_FOUND_MESSAGE, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
 
 
@@ -131,8 +133,27 @@ class InvalidFields(AppError):
 class TooManyRequests(AppError):
     code = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+    def __init__(self, message: Any, retry_after: int, *, reason: str | None = None) -> None:
+        super().__init__(
+            message, reason=reason, headers={"Retry-After": str(max(1, int(retry_after)))}
+        )
+
+
+# The message of an error that has nothing more specific to say, by HTTP status.
+STATUS_MESSAGES: dict[int, Any] = {
+    400: _l("The request is malformed."),
+    401: _l("Authentication required."),
+    403: _l("You may not do this."),
+    404: NOT_FOUND_MESSAGE,
+    405: _l("This path does not accept this method."),
+    409: _l("This conflicts with the current state of the resource."),
+    413: _l("The request body is too large."),
+    415: _l("The request body is not of a supported type."),
+    422: INVALID_MESSAGE,
+    429: _l("Too many requests; try again later."),
+    500: _l("Something went wrong on our side; it has been logged."),
+    503: _l("A service the server needs is unavailable; try again shortly."),
+}
 
 
 def error_response(
@@ -150,7 +171,7 @@ def error_response(
         "status": status.phrase,
         "reason": reason or reasons.for_status(code),
     }
-    payload["message"] = str(message or status.description or status.phrase)
+    payload["message"] = str(message or STATUS_MESSAGES.get(code) or status.phrase)
     if errors:
         payload["errors"], payload["field_reasons"] = i18n.field_errors(errors)
     response = jsonify(payload)
@@ -169,12 +190,12 @@ def _http_exception(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             headers.setdefault(name, value)
-    message = data.get("message") or error.description
-    if code == 404:
-        # Routing 404s (no such URL, an id beyond the database's range) read like any other.
-        message = data.get("message") or NOT_FOUND_MESSAGE
+    # Werkzeug's descriptions are English only: each status has its own translated message.
+    # Routing 404s (no such URL, an id beyond the database's range) read like any other.
+    message = data.get("message") or STATUS_MESSAGES.get(code) or error.description
     if code == 429 and not data.get("message"):
-        message = f"Too many requests: limit of {error.description}."
+        # Flask-Limiter's description is the limit, e.g. "10 per 1 minute".
+        message = _l("Too many requests: limit of %(limit)s.", limit=error.description)
     return error_response(code, message, errors, headers)
 
 
@@ -187,7 +208,7 @@ def _app_error(error: AppError) -> Response:
 def _integrity_error(error: IntegrityError) -> Response:
     db.session.rollback()
     log.info("integrity error turned into 409: %s", error.orig)
-    return error_response(409, "This conflicts with the current state of the resource.")
+    return error_response(409, STATUS_MESSAGES[409])
 
 
 def _out_of_range(error: Exception) -> Response:
@@ -198,20 +219,22 @@ def _out_of_range(error: Exception) -> Response:
     """
     db.session.rollback()
     log.info("out-of-range value turned into 422: %s", error)
-    return error_response(422, "A value is out of the range the server can store.")
+    return error_response(
+        422, _l("A value is out of the range the server can store."), reason="out_of_range"
+    )
 
 
 def _operational_error(error: OperationalError) -> Response:
     db.session.rollback()
     log.exception("database unavailable")
-    return error_response(503, "The database is unavailable; try again shortly.")
+    return error_response(503, _l("The database is unavailable; try again shortly."))
 
 
 def _unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return _http_exception(error)
     log.exception("unhandled error")
-    return error_response(500, "Something went wrong on our side; it has been logged.")
+    return error_response(500, STATUS_MESSAGES[500])
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -234,7 +257,10 @@ class ErrorSchema(ma.Schema):
         required=True,
         validate=ma.validate.OneOf(sorted(reasons.REASONS)),
         metadata={
-            "description": "Stable machine-readable code: switch on this, never on `message`."
+            "description": "Stable machine-readable code: switch on this, never on `message`. "
+            "Each reason's meaning is in `x-reasons`:\n\n"
+            + "\n".join(f"- `{name}`: {text}" for name, text in sorted(reasons.REASONS.items())),
+            "x-reasons": dict(sorted(reasons.REASONS.items())),
         },
     )
     message = ma.fields.String(

@@ -34,17 +34,26 @@ def set_user_locale_provider(app: Flask, provider: Callable[[], str | None]) -> 
 
 def select_locale() -> str:
     """The caller's setting, then `Accept-Language`, then the configured default."""
-    default = current_app.config.get("DEFAULT_LOCALE", "en")
     if not has_request_context():
-        return default
+        return language_for(None)
     provider = current_app.extensions.get(_PROVIDER)
+    chosen = None
     if provider is not None:
         try:
             chosen = provider()
         except Exception:  # an unusable token, the database down: fall back to the header
             chosen = None
-        if chosen in LANGUAGES:
-            return chosen
+    return language_for(chosen)
+
+
+def language_for(own: str | None) -> str:
+    """`own` (a user's setting) if it is a language we speak, else the best match of the
+    request's `Accept-Language` (a socket's handshake too), else `DEFAULT_LOCALE`."""
+    if own in LANGUAGES:
+        return own  # type: ignore[return-value]
+    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    if not has_request_context():
+        return default
     return request.accept_languages.best_match(LANGUAGES) or default
 
 
@@ -71,38 +80,84 @@ def init_app(app: Flask) -> None:
 
 # marshmallow's (and webargs') own messages, as templates: the reason each stands for. The
 # msgids are marked with _l so that extraction puts them in the catalog; `{name}` parts are
-# captured from the English message and put back into the translation.
+# captured from the English message and put back into the translation. Order matters where one
+# template is a prefix of another ("greater than" and "greater than or equal to").
 _TEMPLATES: list[tuple[str, Any]] = [
     ("required", _l("Missing data for required field.")),
     ("null", _l("Field may not be null.")),
     ("unknown_field", _l("Unknown field.")),
+    ("invalid", _l("Invalid value.")),
+    ("invalid", _l("Invalid input.")),
+    ("invalid", _l("Invalid type.")),
+    ("invalid", _l("Invalid input type.")),
+    # Length
     ("too_short", _l("Shorter than minimum length {min}.")),
     ("too_long", _l("Longer than maximum length {max}.")),
     ("bad_length", _l("Length must be between {min} and {max}.")),
     ("bad_length", _l("Length must be {equal}.")),
+    # OneOf, Enum, ContainsOnly, ContainsNoneOf, Equal
     ("not_one_of", _l("Must be one of: {choices}.")),
+    ("not_one_of", _l("One or more of the choices you made was not in: {choices}.")),
+    ("not_one_of", _l("One or more of the choices you made was in: {values}.")),
+    ("not_one_of", _l("Must be equal to {other}.")),
+    # Range, inclusive bounds before exclusive ones
     (
         "out_of_bounds",
         _l("Must be greater than or equal to {min} and less than or equal to {max}."),
     ),
+    ("out_of_bounds", _l("Must be greater than or equal to {min} and less than {max}.")),
+    ("out_of_bounds", _l("Must be greater than {min} and less than or equal to {max}.")),
+    ("out_of_bounds", _l("Must be greater than {min} and less than {max}.")),
     ("out_of_bounds", _l("Must be greater than or equal to {min}.")),
+    ("out_of_bounds", _l("Must be greater than {min}.")),
     ("out_of_bounds", _l("Must be less than or equal to {max}.")),
+    ("out_of_bounds", _l("Must be less than {max}.")),
+    ("out_of_bounds", _l("Number too large.")),
+    # Types
     ("invalid", _l("Not a valid string.")),
+    ("invalid", _l("Not a valid utf-8 string.")),
     ("invalid", _l("Not a valid integer.")),
     ("invalid", _l("Not a valid number.")),
+    ("invalid", _l("Special numeric values (nan or infinity) are not permitted.")),
     ("invalid", _l("Not a valid boolean.")),
-    ("invalid", _l("Not a valid datetime.")),
     ("invalid", _l("Not a valid list.")),
-    ("invalid", _l("Invalid input type.")),
+    ("invalid", _l("Not a valid tuple.")),
+    ("invalid", _l("Not a valid mapping type.")),
+    ("invalid", _l("Not a valid UUID.")),
+    ("bad_date", _l("Not a valid datetime.")),
+    ("bad_date", _l("Not a valid aware datetime.")),
+    ("bad_date", _l("Not a valid naive datetime.")),
+    ("bad_date", _l("Not a valid date.")),
+    ("bad_date", _l("Not a valid time.")),
+    ("bad_date", _l("Not a valid period of time.")),
+    ("bad_email", _l("Not a valid email address.")),
+    ("bad_url", _l("Not a valid URL.")),
+    ("bad_format", _l("String does not match expected pattern.")),
 ]
+
+# Placeholders that stand for one number (or word): they never swallow the text around them.
+_ONE_WORD = {"min": r"\S+?", "max": r"\S+?", "equal": r"\S+?"}
+
+
+def template(reason: str, message: Any) -> str:
+    """Declare a schema's own message (a `_l` string, with `{name}` placeholders marshmallow
+    fills) and its reason; returns the English text to give marshmallow.
+
+    `error=template("not_one_of", _l("Unknown diet '{input}'; one of: {choices}."))`: the
+    message is then translated and given its reason wherever it appears in a 422.
+    """
+    _TEMPLATES.append((reason, message))
+    _COMPILED.clear()
+    return str(message._args[0])
 
 
 def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_ONE_WORD.get(part, '.+?')})"
+        for i, part in enumerate(parts)
     )
-    return re.compile(f"^{regex}$")
+    return re.compile(f"^{regex}$", re.DOTALL)
 
 
 _COMPILED: list[tuple[re.Pattern[str], str, Any]] = []

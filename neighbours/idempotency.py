@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,6 +66,9 @@ def _replay(row: IdempotencyKey) -> Response:
     )
 
 
+_IN_PROGRESS = _l("A request with this Idempotency-Key is in progress.")
+
+
 def _claim() -> Response | None:
     key = request.headers.get(HEADER, "").strip()
     if request.method != "POST" or not key or not request.path.startswith("/api/v1/"):
@@ -72,7 +76,7 @@ def _claim() -> Response | None:
     if request.path in _NEVER_STORED:
         return None
     if len(key) > 255:
-        raise Invalid(HEADER, "At most 255 characters.", location="headers")
+        raise Invalid(HEADER, _l("At most 255 characters."), reason="too_long", location="headers")
     user_id = _caller_id()
     if user_id is None and request.headers.get("Authorization"):
         return None  # a bad token: let the handler answer 401
@@ -104,13 +108,18 @@ def _claim() -> Response | None:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            raise Conflict("A request with this Idempotency-Key is in progress.") from None
+            raise Conflict(_IN_PROGRESS, reason="idempotency_in_progress") from None
         g.idempotency_row_id = row.id
         return None
     if existing.request_hash != fingerprint:
-        raise Invalid(HEADER, "This key was used with a different request.", location="headers")
+        raise Invalid(
+            HEADER,
+            _l("This key was used with a different request."),
+            reason="idempotency_key_reused",
+            location="headers",
+        )
     if existing.status_code is None:
-        raise Conflict("A request with this Idempotency-Key is in progress.")
+        raise Conflict(_IN_PROGRESS, reason="idempotency_in_progress")
     return _replay(existing)
 
 

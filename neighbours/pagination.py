@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, literal, or_, tuple_
 
 from neighbours.errors import Invalid
@@ -94,7 +95,9 @@ def decode_cursor(cursor: str, arity: int, *, param: str = "after") -> list[Any]
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         # ValueError covers bad base64, JSON, UTF-8 and ISO 8601; TypeError a time that is
         # not a string; RecursionError a forged cursor of deeply nested lists.
-        raise Invalid(param, "Not a valid cursor.", location="query") from exc
+        raise Invalid(
+            param, _l("Not a valid cursor."), reason="bad_cursor", location="query"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,9 @@ def _fits(key: SortKey, value: Any) -> bool:
 def check_cursor(keys: Sequence[SortKey], values: Sequence[Any], *, param: str = "after") -> None:
     """A cursor made for another list (or forged) must be 422, not a database error."""
     if not all(_fits(k, v) for k, v in zip(keys, values, strict=True)):
-        raise Invalid(param, "Not a valid cursor for this list.", location="query")
+        raise Invalid(
+            param, _l("Not a valid cursor for this list."), reason="bad_cursor", location="query"
+        )
 
 
 @dataclass

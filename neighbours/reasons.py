@@ -27,6 +27,9 @@ GENERIC = {
     "body_required": "This operation needs a JSON body.",
     "too_deep": "The JSON body nests too deeply.",
     "out_of_range": "A value is beyond what the server can store.",
+    "unreadable_body": "The body could not be read (broken chunked encoding).",
+    "idempotency_in_progress": "A request with this Idempotency-Key is still being handled.",
+    "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
 }
 
 # Field-level reasons (`field_reasons`, beside each field's messages).
@@ -41,11 +44,38 @@ FIELDS = {
     "not_one_of": "Not one of the accepted values.",
     "out_of_bounds": "The number is outside the accepted range.",
     "not_text": "The text contains characters that are not valid text.",
+    "bad_cursor": "The cursor was not given by this list (forged, or from another list).",
+    "bad_email": "Not a valid email address.",
+    "bad_url": "Not a valid URL, or not a public https link.",
+    "bad_date": "Not a valid date or time (ISO 8601), or one without its offset.",
+    "bad_format": "The text does not have the expected form.",
 }
 
 # Areas: filled in by each feature's section.
-ACCOUNTS: dict[str, str] = {}
-NEIGHBOURHOODS: dict[str, str] = {}
+ACCOUNTS: dict[str, str] = {
+    "email_taken": "An account with this email already exists.",
+    "weak_password": "The password is too short or too easy to guess.",
+    "wrong_credentials": "Wrong email or password.",
+    "wrong_password": "The current password given to confirm a change is wrong.",
+    "login_throttled": "Too many failed password attempts; `Retry-After` says when to retry.",
+    "block_self": "One cannot block oneself.",
+    "not_blocked": "This person is not blocked.",
+}
+NEIGHBOURHOODS: dict[str, str] = {
+    "not_a_member": "Only active members of this neighbourhood can do this.",
+    "not_a_moderator": "Only moderators of this neighbourhood can do this.",
+    "already_member": "The caller already has a membership (active, pending...) here.",
+    "invite_invalid": "The invite code is not valid, was used, or has expired.",
+    "invite_required": "This neighbourhood is joined by invitation only.",
+    "join_declined": "The caller's request to join was declined; only an invite lets them in.",
+    "invite_code_exhausted": "No free invite code could be drawn; try again.",
+    "no_membership": "This person has no membership in this neighbourhood.",
+    "not_pending": "The membership is not a pending request.",
+    "not_active_member": "Only active members can be given a role.",
+    "last_moderator": "The last moderator can't leave, step down or delete their account.",
+    "use_leave": "To leave, use DELETE /neighbourhoods/{id}/members/me.",
+    "moderator_removal": "A moderator must lose their role before being removed.",
+}
 FEED: dict[str, str] = {
     "moderators_only": "Only the neighbourhood's moderators may do this (pin, post announcements).",
     "not_the_author": "Only the author may edit this.",
@@ -96,7 +126,13 @@ MODERATION: dict[str, str] = {
     "no_author": "Field: the reported content has no author to warn or suspend.",
     "queue_busy": "The moderation item changed at the same moment; try again.",
 }
-REALTIME: dict[str, str] = {}
+REALTIME: dict[str, str] = {
+    "reserved_event": "A socket event name the Socket.IO protocol keeps for itself.",
+    "not_signed_in": "The socket is not signed in (any more): it is cut.",
+    "too_many_events": "The socket sends events too fast.",
+    "unknown_event": "No such socket event.",
+    "one_argument": "Socket events take one argument, an object.",
+}
 SESSIONS: dict[str, str] = {}  # why a socket is refused or ended (connect_error, session:ended)
 NOTIFICATIONS: dict[str, str] = {}
 HTTP: dict[str, str] = {}  # caching, conditional requests

@@ -10,12 +10,13 @@ from typing import Any
 import redis
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
 from flask import json as flask_json
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from neighbours.errors import BadRequest, InvalidFields
+from neighbours.errors import BadRequest, FieldError, InvalidFields
 from neighbours.extensions import api, db
 from neighbours.fields import MAX_ID
 
@@ -63,14 +64,17 @@ def _require_json_body() -> None:
             require_declared_body()
         return
     if not request.is_json:
-        raise BadRequest("The request body must be JSON (Content-Type: application/json).")
+        raise BadRequest(
+            _l("The request body must be JSON (Content-Type: application/json)."),
+            reason="not_json",
+        )
     _refuse_truncated_stream()
     try:
         body = flask_json.loads(request.get_data(cache=True))
     except ValueError:
-        raise BadRequest("The request body is not valid JSON.") from None
+        raise BadRequest(_l("The request body is not valid JSON."), reason="not_json") from None
     except RecursionError:
-        raise BadRequest(_TOO_DEEP) from None
+        raise _too_deep() from None
     check_json_body(body)
 
 
@@ -93,10 +97,10 @@ def require_declared_body() -> None:
         return
     parameters = _apidoc().get("arguments", {}).get("parameters", [])
     if any(p.get("in") == "json" and p.get("required") for p in parameters):
-        raise BadRequest("A JSON body is required.")
+        raise BadRequest(_l("A JSON body is required."), reason="body_required")
 
 
-_UNREADABLE = "The request body could not be read (malformed chunked encoding)."
+_UNREADABLE = _l("The request body could not be read (malformed chunked encoding).")
 
 
 def _read_body() -> bytes:
@@ -108,7 +112,7 @@ def _read_body() -> bytes:
         raise
     except Exception as exc:  # gunicorn's InvalidChunkSize, NoMoreData, ...: all IOError-like
         log.info("unreadable request body: %r", exc)
-        raise BadRequest(_UNREADABLE) from None
+        raise BadRequest(_UNREADABLE, reason="unreadable_body") from None
 
 
 def _refuse_truncated_stream() -> None:
@@ -134,8 +138,17 @@ def _refuse_truncated_stream() -> None:
 # Deeper than any body this API takes (a few levels); far below Python's recursion limit,
 # which a 2 KB body of nested arrays otherwise reaches in the parser or the schemas (a 500).
 MAX_JSON_DEPTH = 32
-_TOO_DEEP = f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
-_NOT_TEXT = "Not valid text: it contains an unpaired surrogate (like \\ud800)."
+_NOT_TEXT = _l("Not valid text: it contains an unpaired surrogate (like \\ud800).")
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        _l(
+            "The request body is nested too deeply (at most %(depth)s levels).",
+            depth=MAX_JSON_DEPTH,
+        ),
+        reason="too_deep",
+    )
 
 
 def _is_text(value: str) -> bool:
@@ -155,7 +168,7 @@ def check_json_body(body: Any) -> None:
     while stack:
         value, path = stack.pop()
         if len(path) > MAX_JSON_DEPTH:
-            raise BadRequest(_TOO_DEEP)
+            raise _too_deep()
         if isinstance(value, str):
             if not _is_text(value):
                 raise _invalid_text(path)
@@ -171,7 +184,7 @@ def check_json_body(body: Any) -> None:
 
 def _invalid_text(path: tuple[str, ...]) -> InvalidFields:
     """422 naming the field as marshmallow would (nested fields as nested objects)."""
-    errors: Any = [_NOT_TEXT]
+    errors: Any = [FieldError("not_text", _NOT_TEXT)]
     for name in reversed(path or ("_schema",)):
         errors = {name: errors}
     return InvalidFields({"json": errors})

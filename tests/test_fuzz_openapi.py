@@ -4,7 +4,9 @@ Every operation of /api/openapi.json gets a bounded number of generated requests
 invalid), sent by a moderator of a small seeded neighbourhood (so ids like 1 exist: a
 neighbourhood, a canteen, a meal, a post, a comment, a conversation). Each response must not
 be a 5xx and must agree with the document: a documented status code, the documented content
-type, and a body that validates against the documented schema.
+type, and a body that validates against the documented schema. Every error also carries a
+`reason` from the document's `Error` enum and a `Content-Language`, and its `field_reasons`
+mirror its `errors` (same keys, same list lengths).
 """
 
 from __future__ import annotations
@@ -20,6 +22,47 @@ from tests.support.factories import Actor
 from tests.support.world import document, seed_world
 
 MAX_EXAMPLES = 10
+DOCUMENT = document()
+REASONS = set(DOCUMENT["components"]["schemas"]["Error"]["properties"]["reason"]["enum"])
+
+
+def _mirrors(errors: Any, reasons: Any, where: str = "") -> None:
+    """`reasons` has the shape of `errors`, a listed reason in place of each message."""
+    if isinstance(errors, dict):
+        assert isinstance(reasons, dict) and set(reasons) == set(errors), (where, reasons)
+        for key in errors:
+            _mirrors(errors[key], reasons[key], f"{where}.{key}")
+    elif isinstance(errors, list):
+        assert isinstance(reasons, list) and len(reasons) == len(errors), (where, reasons)
+        for i, (error, reason) in enumerate(zip(errors, reasons, strict=True)):
+            _mirrors(error, reason, f"{where}[{i}]")
+    else:
+        assert isinstance(errors, str) and errors, (where, errors)
+        assert reasons in REASONS, (where, reasons)
+
+
+@schemathesis.check
+def errors_carry_a_listed_reason_and_a_language(ctx: Any, response: Any, case: Any) -> None:
+    """Every 4xx/5xx has a `reason` from the `Error` enum, a message and `Content-Language`."""
+    if response.status_code < 400:
+        return
+    assert response.headers.get("content-language"), "no Content-Language on an error"
+    body = response.json()
+    assert body.get("reason") in REASONS, f"reason {body.get('reason')!r} is not in the enum"
+    assert isinstance(body.get("message"), str) and body["message"]
+
+
+@schemathesis.check
+def field_reasons_mirror_errors(ctx: Any, response: Any, case: Any) -> None:
+    """`field_reasons` has exactly the keys and list lengths of `errors`."""
+    if response.status_code < 400:
+        return
+    body = response.json()
+    assert ("errors" in body) == ("field_reasons" in body), body
+    if "errors" in body:
+        _mirrors(body["errors"], body["field_reasons"])
+
+
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -27,6 +70,8 @@ CHECKS = [
     schemathesis.checks.response_schema_conformance,
     schemathesis.checks.positive_data_acceptance,
     schemathesis.checks.negative_data_rejection,
+    errors_carry_a_listed_reason_and_a_language,
+    field_reasons_mirror_errors,
 ]
 
 
@@ -68,7 +113,7 @@ CONFIG = SchemathesisConfig.from_dict(
         ],
     }
 )
-schema = schemathesis.openapi.from_dict(document(), config=CONFIG)
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 
 # Operations that can end the caller's session; each of their examples gets a fresh token.

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -35,7 +36,7 @@ class WrongPassword(Invalid):
     """The current password given to confirm a sensitive change is wrong (422, counted)."""
 
     def __init__(self, field: str) -> None:
-        super().__init__(field, "Wrong password.")
+        super().__init__(field, _l("Wrong password."), reason="wrong_password")
 
 
 Budget = tuple[str, str]  # (config name of the limit, key)
@@ -61,7 +62,9 @@ def password_budgets(user_id: int) -> list[Budget]:
 def _refuse(strategy: object, item: RateLimitItem, key: str) -> TooManyRequests:
     reset = strategy.get_window_stats(item, key).reset_time  # type: ignore[attr-defined]
     return TooManyRequests(
-        "Too many failed attempts; try again later.", int(reset - time.time()) + 1
+        _l("Too many failed attempts; try again later."),
+        int(reset - time.time()) + 1,
+        reason="login_throttled",
     )
 
 

@@ -22,7 +22,12 @@ class TokenAuthenticator:
         row = resolve_token(token)
         if row is None:
             return None
-        return Identity(user_id=row.user_id, token_id=row.id, expires_at=row.expires_at)
+        return Identity(
+            user_id=row.user_id,
+            token_id=row.id,
+            expires_at=row.expires_at,
+            locale=row.user.locale,
+        )
 
     def still_valid(self, token_ids: list[int]) -> set[int]:
         """Of these session ids, those not revoked nor expired, of users not deleted."""

@@ -4,10 +4,12 @@ import re
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.urls import public_https_problem
 from neighbours.dietary import DIETS, EU_ALLERGENS
 from neighbours.fields import UTCDateTime
+from neighbours.i18n import template
 from neighbours.pagination import PageArgs, page_schema
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -43,20 +45,21 @@ class TrimmedSchema(ma.Schema):
         return data
 
 
+_UNKNOWN_DIET = template("not_one_of", _l("Unknown diet '{input}'; one of: {choices}."))
+_UNKNOWN_ALLERGEN = template(
+    "not_one_of", _l("Unknown allergen '{input}'; the EU 14 are: {choices}.")
+)
+_NOT_A_LANGUAGE = template("bad_format", _l("Not a language code such as fr or ar."))
+
+
 class DietarySchema(ma.Schema):
     diets = ma.fields.List(
-        ma.fields.String(
-            validate=ma.validate.OneOf(DIETS, error="Unknown diet '{input}'; one of: {choices}.")
-        ),
+        ma.fields.String(validate=ma.validate.OneOf(DIETS, error=_UNKNOWN_DIET)),
         validate=ma.validate.Length(max=len(DIETS)),
         metadata={"description": f"any of: {', '.join(DIETS)}"},
     )
     allergens = ma.fields.List(
-        ma.fields.String(
-            validate=ma.validate.OneOf(
-                EU_ALLERGENS, error="Unknown allergen '{input}'; the EU 14 are: {choices}."
-            )
-        ),
+        ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS, error=_UNKNOWN_ALLERGEN)),
         validate=ma.validate.Length(max=len(EU_ALLERGENS)),
         metadata={"description": f"the EU 14: {', '.join(EU_ALLERGENS)}"},
     )
@@ -145,9 +148,7 @@ class ProfileUpdateSchema(TrimmedSchema):
         metadata={"description": "An https link to a public host (no private addresses)."},
     )
     languages = ma.fields.List(
-        ma.fields.String(
-            validate=ma.validate.Regexp(LANGUAGE, error="Not a language code such as fr or ar.")
-        ),
+        ma.fields.String(validate=ma.validate.Regexp(LANGUAGE, error=_NOT_A_LANGUAGE)),
         validate=ma.validate.Length(max=10),
     )
     dietary = ma.fields.Nested(DietarySchema)

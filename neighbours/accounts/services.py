@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
@@ -15,6 +16,7 @@ from zxcvbn import zxcvbn
 from neighbours.accounts import hooks
 from neighbours.accounts.guard import WrongPassword
 from neighbours.accounts.models import AccessToken, Block, User
+from neighbours.accounts.password_advice import advice
 from neighbours.auth import hash_password, issue_token, verify_password
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -49,16 +51,16 @@ def check_password_strength(
 ) -> None:
     """Refuse short, common or easily guessed passwords, with zxcvbn's advice."""
     if len(password) < 12:
-        raise Invalid(field, "Use at least 12 characters.")
+        raise Invalid(field, _l("Use at least 12 characters."), reason="weak_password")
     # zxcvbn refuses more than 72 characters (its cost grows with length), while passwords
     # may have up to 128: score the first 72. A strong start makes a strong password, and
     # a weak one (a repeated character, a phrase from a list) stays weak however it goes on.
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_PASSWORD_SCORE:
-        feedback = result.get("feedback") or {}
-        advice = [feedback.get("warning") or "This password is too easy to guess."]
-        advice += list(feedback.get("suggestions") or [])
-        raise Invalid(field, " ".join(a for a in advice if a))
+        raise Invalid(field, advice(result.get("feedback") or {}), reason="weak_password")
+
+
+_EMAIL_TAKEN = _l("An account with this email already exists.")
 
 
 def _normalise_email(email: str) -> str:
@@ -69,7 +71,7 @@ def register(email: str, password: str, display_name: str) -> User:
     email = _normalise_email(email)
     check_password_strength(password, user_inputs=[email, email.split("@")[0], display_name])
     if db.session.execute(select(User.id).where(User.email == email)).first():
-        raise Conflict("An account with this email already exists.")
+        raise Conflict(_EMAIL_TAKEN, reason="email_taken")
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -83,7 +85,7 @@ def register(email: str, password: str, display_name: str) -> User:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An account with this email already exists.") from None
+        raise Conflict(_EMAIL_TAKEN, reason="email_taken") from None
     return user
 
 
@@ -95,7 +97,7 @@ def login(
         select(User).where(User.email == _normalise_email(email), User.deleted_at.is_(None))
     ).scalar_one_or_none()
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized(_l("Wrong email or password."), reason="wrong_credentials")
     token, row = issue_token(user, user_agent=user_agent, ip=ip)
     db.session.commit()
     return token, row
@@ -224,7 +226,9 @@ def visible_user(viewer: User, user_id: int) -> User:
 
 def block(blocker: User, user_id: int) -> None:
     if user_id == blocker.id:
-        raise Invalid("user_id", "You cannot block yourself.", location="path")
+        raise Invalid(
+            "user_id", _l("You cannot block yourself."), reason="block_self", location="path"
+        )
     visible_user(blocker, user_id)
     if db.session.get(Block, (blocker.id, user_id)) is None:
         db.session.add(Block(blocker_id=blocker.id, blocked_id=user_id))
@@ -240,7 +244,7 @@ def unblock(blocker: User, user_id: int) -> None:
     )
     db.session.commit()
     if result.rowcount == 0:
-        raise NotFound("You have not blocked this user.")
+        raise NotFound(_l("You have not blocked this user."), reason="not_blocked")
 
 
 def list_blocks(user: User, *, limit: int, after: str | None) -> Page[Any]:

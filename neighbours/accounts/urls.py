@@ -6,8 +6,22 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
+
+from neighbours.i18n import template
+
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
+
+# Each answer of `public_https_problem`, translated (and given its reason) in a 422.
+_NOT_A_URL = template("bad_url", _l("Not a valid URL."))
+_NOT_HTTPS = template("bad_url", _l("Use an https:// link."))
+_CREDENTIALS = template("bad_url", _l("A link can't carry a user name or password."))
+_NO_HOST = template("bad_url", _l("The link has no host."))
+_PORT = template("bad_url", _l("Use a link on the standard https port."))
+_PRIVATE_ADDRESS = template("bad_url", _l("The link must point to a public address."))
+_NUMERIC_HOST = template("bad_url", _l("Write an address as four decimal numbers, or use a name."))
+_PRIVATE_HOST = template("bad_url", _l("The link must point to a public host."))
 
 
 def public_https_problem(url: str) -> str | None:
@@ -24,15 +38,15 @@ def public_https_problem(url: str) -> str | None:
         host = parts.hostname
         port = parts.port
     except ValueError:
-        return "Not a valid URL."
+        return _NOT_A_URL
     if parts.scheme.lower() != "https":
-        return "Use an https:// link."
+        return _NOT_HTTPS
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return "A link can't carry a user name or password."
+        return _CREDENTIALS
     if not host:
-        return "The link has no host."
+        return _NO_HOST
     if port not in (None, 443):
-        return "Use a link on the standard https port."
+        return _PORT
     host = host.rstrip(".").lower()
     try:
         address = ipaddress.ip_address(host)
@@ -41,11 +55,11 @@ def public_https_problem(url: str) -> str | None:
     if address is not None:
         mapped = getattr(address, "ipv4_mapped", None)
         if not (mapped or address).is_global:
-            return "The link must point to a public address."
+            return _PRIVATE_ADDRESS
         return None
     labels = host.split(".")
     if all(_NUMERIC_LABEL.match(label) for label in labels) or _NUMERIC_LABEL.match(labels[-1]):
-        return "Write an address as four decimal numbers, or use a name."
+        return _NUMERIC_HOST
     if len(labels) < 2 or host == "localhost" or host.endswith(_PRIVATE_SUFFIXES):
-        return "The link must point to a public host."
+        return _PRIVATE_HOST
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from neighbours.accounts.models import User
@@ -41,8 +42,12 @@ def refuse_if_last_moderator(user: User) -> None:
     if stranded:
         ids = ", ".join(str(n) for n in stranded)
         raise Conflict(
-            f"You are the last moderator of neighbourhood {ids}, which has other members; "
-            "appoint another moderator before deleting your account."
+            _l(
+                "You are the last moderator of neighbourhood %(ids)s, which has other members; "
+                "appoint another moderator before deleting your account.",
+                ids=ids,
+            ),
+            reason="last_moderator",
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, exists, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -124,7 +125,9 @@ def require_member(user: User, neighbourhood: Neighbourhood) -> Membership | Non
     """
     membership = active_membership(user, neighbourhood.id)
     if membership is None and not user.is_admin:
-        raise Forbidden("Only active members of this neighbourhood can do this.")
+        raise Forbidden(
+            _l("Only active members of this neighbourhood can do this."), reason="not_a_member"
+        )
     return membership
 
 
@@ -144,7 +147,9 @@ def is_moderator(user: User, neighbourhood_id: int) -> bool:
 def require_moderator(user: User, neighbourhood: Neighbourhood) -> None:
     """Moderator of this neighbourhood (or site admin); members get 403, outsiders 403 too."""
     if not is_moderator(user, neighbourhood.id):
-        raise Forbidden("Only moderators of this neighbourhood can do this.")
+        raise Forbidden(
+            _l("Only moderators of this neighbourhood can do this."), reason="not_a_moderator"
+        )
 
 
 def can_write(user: User, neighbourhood_id: int) -> bool:

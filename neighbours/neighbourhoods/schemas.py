@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import TrimmedSchema
 from neighbours.fields import UTCDateTime
+from neighbours.i18n import template
 from neighbours.neighbourhoods.models import JoinPolicy, MembershipStatus, Role
 from neighbours.pagination import PageArgs, page_schema
 
@@ -67,12 +69,19 @@ NEAR_PATTERN = (
 _NEAR = re.compile(NEAR_PATTERN)
 
 
+_NEAR_FORMAT = template(
+    "bad_format",
+    _l(
+        "Expected `lat,lon` in decimal degrees, latitude within -90..90 and longitude "
+        "within -180..180, e.g. 45.77,4.83."
+    ),
+)
+_NEAR_TYPE = template("invalid", _l("Expected `lat,lon`."))
+
+
 def _parse_near(value: str) -> tuple[float, float]:
     if not _NEAR.match(value):
-        raise ma.ValidationError(
-            "Expected `lat,lon` in decimal degrees, latitude within -90..90 and longitude "
-            "within -180..180, e.g. 45.77,4.83."
-        )
+        raise ma.ValidationError(_NEAR_FORMAT)
     lat_text, lon_text = value.split(",")
     return float(lat_text), float(lon_text)
 
@@ -80,7 +89,7 @@ def _parse_near(value: str) -> tuple[float, float]:
 class NearField(ma.fields.Field):
     def _deserialize(self, value: object, attr: object, data: object, **kwargs: object) -> object:
         if not isinstance(value, str):
-            raise ma.ValidationError("Expected `lat,lon`.")
+            raise ma.ValidationError(_NEAR_TYPE)
         return _parse_near(value)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -164,6 +165,18 @@ def _redeem_invite(neighbourhood: Neighbourhood, code: str, user: User) -> bool:
     return result.rowcount == 1
 
 
+_ALREADY = {
+    MembershipStatus.ACTIVE: _l("You are already active in this neighbourhood."),
+    MembershipStatus.PENDING: _l("You are already pending in this neighbourhood."),
+}
+_NOT_PENDING = {
+    MembershipStatus.ACTIVE: _l("This membership is active, not pending."),
+    MembershipStatus.DECLINED: _l("This membership is declined, not pending."),
+    MembershipStatus.LEFT: _l("This membership is left, not pending."),
+}
+_NO_MEMBERSHIP = _l("This person has no membership in this neighbourhood.")
+
+
 def join(
     user: User, neighbourhood_id: int, *, invite_code: str | None, message: str | None
 ) -> Membership:
@@ -175,21 +188,32 @@ def join(
         MembershipStatus.ACTIVE,
         MembershipStatus.PENDING,
     ):
-        raise Conflict(f"You are already {existing.status.value} in this neighbourhood.")
+        raise Conflict(_ALREADY[existing.status], reason="already_member")
 
     invited = False
     if invite_code:
         if not _redeem_invite(neighbourhood, invite_code, user):
-            raise Invalid("invite_code", "This code is not valid, was used, or has expired.")
+            raise Invalid(
+                "invite_code",
+                _l("This code is not valid, was used, or has expired."),
+                reason="invite_invalid",
+            )
         invited = True
     elif neighbourhood.join_policy == JoinPolicy.INVITE:
-        raise Invalid("invite_code", "This neighbourhood is joined by invitation only.")
+        raise Invalid(
+            "invite_code",
+            _l("This neighbourhood is joined by invitation only."),
+            reason="invite_required",
+        )
     elif (
         existing is not None
         and existing.status == MembershipStatus.DECLINED
         and (neighbourhood.join_policy == JoinPolicy.APPROVAL)
     ):
-        raise Conflict("Your request to join was declined; ask a moderator for an invitation.")
+        raise Conflict(
+            _l("Your request to join was declined; ask a moderator for an invitation."),
+            reason="join_declined",
+        )
 
     active = invited or neighbourhood.join_policy == JoinPolicy.OPEN
     status = MembershipStatus.ACTIVE if active else MembershipStatus.PENDING
@@ -206,7 +230,9 @@ def join(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You already have a membership in this neighbourhood.") from None
+        raise Conflict(
+            _l("You already have a membership in this neighbourhood."), reason="already_member"
+        ) from None
     return membership
 
 
@@ -228,7 +254,9 @@ def create_invite(user: User, neighbourhood_id: int) -> Invite:
             return invite
         except IntegrityError:  # a code collision: draw again
             db.session.rollback()
-    raise Conflict("Could not draw a free invite code; try again.")
+    raise Conflict(
+        _l("Could not draw a free invite code; try again."), reason="invite_code_exhausted"
+    )
 
 
 def list_members(
@@ -258,7 +286,7 @@ def list_members(
 def _target_membership(neighbourhood_id: int, user_id: int) -> Membership:
     membership = _membership_of(neighbourhood_id, user_id, lock=True)
     if membership is None:
-        raise NotFound("This person has no membership in this neighbourhood.")
+        raise NotFound(_NO_MEMBERSHIP, reason="no_membership")
     return membership
 
 
@@ -270,7 +298,7 @@ def decide_request(
     policies.require_moderator(moderator, neighbourhood)
     membership = _target_membership(neighbourhood.id, user_id)
     if membership.status != MembershipStatus.PENDING:
-        raise Conflict(f"This membership is {membership.status.value}, not pending.")
+        raise Conflict(_NOT_PENDING[membership.status], reason="not_pending")
     membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
     membership.decided_by_id = moderator.id
     membership.decided_at = utcnow()
@@ -315,13 +343,16 @@ def change_role(moderator: User, neighbourhood_id: int, user_id: int, role: Role
     policies.require_moderator(moderator, neighbourhood)
     membership = _target_membership(neighbourhood.id, user_id)
     if membership.status != MembershipStatus.ACTIVE:
-        raise Conflict("Only active members can be given a role.")
+        raise Conflict(_l("Only active members can be given a role."), reason="not_active_member")
     if (
         membership.role == Role.MODERATOR
         and role != Role.MODERATOR
         and _moderator_count(neighbourhood.id) <= 1
     ):
-        raise Conflict("A neighbourhood needs at least one moderator; appoint another first.")
+        raise Conflict(
+            _l("A neighbourhood needs at least one moderator; appoint another first."),
+            reason="last_moderator",
+        )
     if membership.role != role:
         record(
             moderator,
@@ -359,7 +390,10 @@ def leave(user: User, neighbourhood_id: int) -> None:
             )
         ).scalar_one()
         if others and _moderator_count(neighbourhood.id) <= 1:
-            raise Conflict("You are the last moderator; appoint another before leaving.")
+            raise Conflict(
+                _l("You are the last moderator; appoint another before leaving."),
+                reason="last_moderator",
+            )
     _end_membership(membership, actor_id=user.id)
     db.session.commit()
 
@@ -370,11 +404,15 @@ def remove_member(moderator: User, neighbourhood_id: int, user_id: int) -> None:
     policies.require_moderator(moderator, neighbourhood)
     membership = _target_membership(neighbourhood.id, user_id)
     if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
-        raise NotFound("This person has no membership in this neighbourhood.")
+        raise NotFound(_NO_MEMBERSHIP, reason="no_membership")
     if membership.user_id == moderator.id:
-        raise Conflict("To leave, use DELETE /neighbourhoods/{id}/members/me.")
+        raise Conflict(
+            _l("To leave, use DELETE /neighbourhoods/{id}/members/me."), reason="use_leave"
+        )
     if membership.status == MembershipStatus.ACTIVE and membership.role == Role.MODERATOR:
-        raise Conflict("Change this moderator's role before removing them.")
+        raise Conflict(
+            _l("Change this moderator's role before removing them."), reason="moderator_removal"
+        )
     record(moderator, neighbourhood.id, "remove_member", "user", user_id, None)
     _end_membership(membership, actor_id=moderator.id)
     db.session.commit()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import socketio as sio
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from socketio import packet
 
 from neighbours.realtime.errors import error_ack
@@ -61,7 +62,10 @@ def _cut(server: sio.Server, sid: str, namespace: str) -> None:
         log.debug("could not disconnect %s", sid, exc_info=True)
 
 
-_ONE_ARGUMENT = "Events take one argument, an object."
+_RESERVED = _l("This event name is reserved.")
+_NOT_SIGNED_IN = _l("This socket is not signed in.")
+_TOO_MANY = _l("Too many events; slow down.")
+_ONE_ARGUMENT = _l("Events take one argument, an object.")
 # Socket.IO's BINARY_EVENT and BINARY_ACK packet types, as the first character of a packet.
 _BINARY = {str(packet.BINARY_EVENT), str(packet.BINARY_ACK)}
 
@@ -89,12 +93,21 @@ def install(app: Flask, live: LiveState) -> None:
     server = live.server
     dispatch: Callable[..., Any] = server._handle_event
 
+    def refuse(
+        eio_sid: str, namespace: str, id: int | None, code: int, message: Any, **kwargs: Any
+    ) -> None:
+        """Ack an error (in the socket's language: `locale=`), if the client asked for one."""
+        if id is not None:
+            with app.app_context():
+                body = error_ack(code, message, **kwargs)
+            _ack(server, eio_sid, namespace, id, body)
+
     def guarded(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
         namespace = namespace or "/"
         name = data[0] if isinstance(data, list) and data else None
         if not isinstance(name, str) or name in RESERVED_EVENTS:
             log.warning("refused a client event with a reserved or no name: %r", name)
-            _ack(server, eio_sid, namespace, id, error_ack(400, "This event name is reserved."))
+            refuse(eio_sid, namespace, id, 400, _RESERVED, reason="reserved_event")
             return None
         sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
         if sid is None or not server.manager.is_connected(sid, namespace):
@@ -102,7 +115,7 @@ def install(app: Flask, live: LiveState) -> None:
         socket = live.sockets.get(sid)
         if socket is None:
             log.warning("event %r from socket %s the server does not know: cut", name, sid)
-            _ack(server, eio_sid, namespace, id, error_ack(401, "This socket is not signed in."))
+            refuse(eio_sid, namespace, id, 401, _NOT_SIGNED_IN, reason="not_signed_in")
             _cut(server, sid, namespace)
             return None
         config = app.config
@@ -110,7 +123,15 @@ def install(app: Flask, live: LiveState) -> None:
             burst = float(config["SOCKET_EVENT_BURST"])
             if not socket.bucket.take(float(config["SOCKET_EVENT_RATE"]), burst):
                 socket.refused += 1
-                _ack(server, eio_sid, namespace, id, error_ack(429, "Too many events; slow down."))
+                refuse(
+                    eio_sid,
+                    namespace,
+                    id,
+                    429,
+                    _TOO_MANY,
+                    reason="too_many_events",
+                    locale=socket.locale,
+                )
                 if socket.refused > burst:
                     log.warning("socket %s of user %s flooded: cut", sid, socket.user_id)
                     _cut(server, sid, namespace)
@@ -118,10 +139,21 @@ def install(app: Flask, live: LiveState) -> None:
             socket.refused = 0
         handlers = server.handlers.get(namespace, {})
         if name not in handlers and "*" not in handlers:
-            _ack(server, eio_sid, namespace, id, error_ack(404, f"No such event: {name[:50]}."))
+            message = _l("No such event: %(name)s.", name=name[:50])
+            refuse(
+                eio_sid, namespace, id, 404, message, reason="unknown_event", locale=socket.locale
+            )
             return None
         if len(data) > 2:
-            _ack(server, eio_sid, namespace, id, error_ack(422, _ONE_ARGUMENT))
+            refuse(
+                eio_sid,
+                namespace,
+                id,
+                422,
+                _ONE_ARGUMENT,
+                reason="one_argument",
+                locale=socket.locale,
+            )
             return None
         return dispatch(eio_sid, namespace, id, data)
 

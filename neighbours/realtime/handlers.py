@@ -9,11 +9,13 @@ import time
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from neighbours.errors import AppError
 from neighbours.extensions import db
+from neighbours.i18n import language_for
 from neighbours.realtime import caps
 from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.errors import error_ack
@@ -57,7 +59,9 @@ def on_connect(auth: Any = None) -> bool:
     except Exception:
         caps.release(app, live_state.origin, user_id, sid)
         raise
-    live = live_state.sockets.add(sid, user_id, identity.token_id, identity.expires_at)
+    live = live_state.sockets.add(
+        sid, user_id, identity.token_id, identity.expires_at, language_for(identity.locale)
+    )
     for room in rooms:
         live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
     # A logout or a membership change told to this process while this socket was being signed
@@ -78,11 +82,8 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def app_error_ack(exc: AppError) -> dict[str, Any]:
-    """An `AppError` as an error ack, with its per-field errors."""
-    error = error_ack(exc.code, exc.message)
-    if exc.errors:
-        error["error"]["errors"] = exc.errors
-    return error
+    """An `AppError` as an error ack, with its reason and per-field errors."""
+    return error_ack(exc.code, exc.message, reason=exc.reason, errors=exc.errors)
 
 
 def on_error(exc: BaseException) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def on_error(exc: BaseException) -> dict[str, Any]:
         log.debug("rollback after a failed socket event failed", exc_info=True)
     if event.get("message") == "connect":
         raise Refused("server_error")
-    return error_ack(500, "Something went wrong on our side; try again.")
+    return error_ack(500, _l("Something went wrong on our side; try again."))
 
 
 def register(socketio: SocketIO) -> None:

@@ -36,6 +36,8 @@ class Identity:
     user_id: int
     token_id: int
     expires_at: datetime | None
+    # The user's own language setting (None: the handshake's Accept-Language, then default).
+    locale: str | None = None
 
 
 class Authenticator(Protocol):

@@ -44,6 +44,8 @@ class LiveSocket:
     # watches); read back by their room providers on every room sync.
     extras: dict[str, Any] = field(default_factory=dict)
     bucket: TokenBucket = field(default_factory=TokenBucket)
+    # The language of its error acks, chosen when it connected (`i18n.language_for`).
+    locale: str | None = None
     # Events refused in a row for going over the rate; past a limit the socket is cut.
     refused: int = 0
 
@@ -56,10 +58,16 @@ class Registry:
         self._lock = threading.Lock()
 
     def add(
-        self, sid: str, user_id: int, token_id: int, expires_at: datetime | None = None
+        self,
+        sid: str,
+        user_id: int,
+        token_id: int,
+        expires_at: datetime | None = None,
+        locale: str | None = None,
     ) -> LiveSocket:
         with self._lock:
             live = self._sockets[sid] = LiveSocket(sid, user_id, token_id, expires_at)
+            live.locale = locale
             return live
 
     def remove(self, sid: str) -> LiveSocket | None:

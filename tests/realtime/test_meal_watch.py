@@ -32,5 +32,10 @@ def test_watching_a_meal_that_does_not_exist_is_404(auth, sockets):
 
     assert ack == {
         "ok": False,
-        "error": {"code": 404, "status": "Not Found", "message": ack["error"]["message"]},
+        "error": {
+            "code": 404,
+            "status": "Not Found",
+            "reason": "not_found",
+            "message": ack["error"]["message"],
+        },
     }

@@ -53,13 +53,20 @@ class Sockets:
         self.app = app
         self.opened: list[SocketClient] = []
 
-    def connect(self, who: Any = None, *, auth: Any = ..., app: Flask | None = None) -> Any:
+    def connect(
+        self,
+        who: Any = None,
+        *,
+        auth: Any = ...,
+        app: Flask | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         app = app or self.app
         if auth is ...:
             token = getattr(who, "token", who)
             auth = {"token": token} if token is not None else None
         bind_socketio(app)
-        client = SocketClient(app, socketio, auth=auth)
+        client = SocketClient(app, socketio, auth=auth, headers=headers)
         self.opened.append(client)
         return client
 
