@@ -14,8 +14,8 @@ MO := $(PO:.po=.mo)
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
 %.mo: %.po $(VENV)/.installed
@@ -31,11 +31,19 @@ translations: install
 	$(BIN)/pybabel update --no-fuzzy-matching -i neighbours/translations/messages.pot \
 		-d neighbours/translations -l fr
 
-# Zero setup: SQLite under instance/, Socket.IO in-process, the demo seeded.
+# Zero setup: SQLite under instance/, Socket.IO in-process, the demo seeded. A front end on
+# another origin: `make run CORS_ORIGINS=http://localhost:5173` (comma-separated).
+export CORS_ORIGINS
 run: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/flask db upgrade
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/flask seed-demo
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m neighbours --port $(PORT)
+
+# Back to the demo as first seeded: empties the SQLite database of `make run` and seeds it
+# again (`flask seed-demo --reset`; refused when NEIGHBOURS_ENV=production).
+reset-demo: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/flask db upgrade
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/flask seed-demo --reset
 
 # The development server with whatever DATABASE_URL / REDIS_URL the environment gives.
 serve: install

@@ -54,7 +54,11 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         if production:
             raise RuntimeError("SECRET_KEY must be set when NEIGHBOURS_ENV=production")
         secret_key = secrets.token_hex(32)
-        log.warning("SECRET_KEY is not set: generated a random one for this process")
+        # Expected on a development machine (`make run`): nothing to alarm anyone there.
+        log.log(
+            logging.INFO if environment == "development" else logging.WARNING,
+            "SECRET_KEY is not set: generated a random one for this process",
+        )
 
     database_url = env.get("DATABASE_URL") or ""
     redis_url = env.get("REDIS_URL") or None

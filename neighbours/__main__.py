@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+
+from flask import Flask
 
 from neighbours import create_app
 from neighbours.extensions import socketio
+
+# What werkzeug says about itself on start: true, and the reason production runs gunicorn
+# (see the README), but only alarming on the development machine `make run` is for.
+DEVELOPMENT_SERVER_NOTICES = (
+    "This is a development server",
+    "Werkzeug appears to be used in a production deployment",
+)
+
+
+class DevelopmentServerNotices(logging.Filter):
+    """Drops werkzeug's notices that it is a development server (its request log stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(notice in message for notice in DEVELOPMENT_SERVER_NOTICES)
+
+
+def quiet_development_server(app: Flask) -> None:
+    """In development, a first `make run` prints no warning meant for production; anywhere
+    else werkzeug's notices stay."""
+    if app.config["NEIGHBOURS_ENV"] != "development":
+        return
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevelopmentServerNotices) for f in werkzeug.filters):
+        werkzeug.addFilter(DevelopmentServerNotices())
 
 
 def main() -> None:
@@ -16,6 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     app = create_app()
+    quiet_development_server(app)
     print(f"neighbours: serving on http://{args.host}:{args.port} (API docs: /api/docs)")
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True)
 

@@ -21,7 +21,7 @@ from neighbours.messages.routes import blp as messages_blp
 from neighbours.moderation.routes import blp as moderation_blp
 from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
 from neighbours.notifications.routes import blp as notifications_blp
-from neighbours.openapi import ErrorResponses
+from neighbours.openapi import ConditionalGets, ErrorResponses
 from neighbours.realtime import init_app as init_realtime
 from neighbours.wiring import wire
 
@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
-    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponses()]})
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponses(), ConditionalGets()]})
     idempotency.init_app(app)
     register_error_handlers(app)
 

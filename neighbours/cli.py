@@ -86,10 +86,36 @@ def seed_demo() -> list[tuple[str, str]]:
     return logins
 
 
+def empty_database() -> int:
+    """Delete every row of every table of the app (children first); returns how many tables.
+
+    For `seed-demo --reset` on a development database: it holds the demo and what was tried
+    on it, all of which goes. The schema (and Alembic's version) stays.
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
+    for table in tables:
+        db.session.execute(table.delete())
+    db.session.commit()
+    return len(tables)
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
+    @click.option(
+        "--reset",
+        is_flag=True,
+        help="Empty the database first (every row of every table), then seed again. "
+        "Refused when NEIGHBOURS_ENV=production.",
+    )
+    def seed_demo_command(reset: bool) -> None:
         """Seed a demo neighbourhood in Lyon and print the demo logins."""
+        if reset:
+            if app.config["NEIGHBOURS_ENV"] == "production":
+                raise click.ClickException(
+                    "seed-demo --reset empties the database: refused in production"
+                )
+            count = empty_database()
+            click.echo(f"Emptied {count} tables: the demo starts again.")
         logins = seed_demo()
         click.echo(
             "Demo neighbourhood: Croix-Rousse, Lyon. Demo logins (password for all: "

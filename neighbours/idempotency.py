@@ -77,7 +77,7 @@ def _claim() -> Response | None:
         return None
     if len(key) > 255:
         raise Invalid(HEADER, _l("At most 255 characters."), reason="too_long", location="headers")
-    user_id = _caller_id()
+    user_id = caller_id()
     if user_id is None and request.headers.get("Authorization"):
         return None  # a bad token: let the handler answer 401
     if user_id is not None:
@@ -152,7 +152,8 @@ def set_caller(app: Flask, caller: Callable[[], int | None]) -> None:
     app.extensions[_CALLER] = caller
 
 
-def _caller_id() -> int | None:
+def caller_id() -> int | None:
+    """The user sending the request (None for no or a bad token), through the seam."""
     caller = current_app.extensions.get(_CALLER)
     return caller() if caller is not None else None
 

@@ -6,6 +6,9 @@ is 401 without a valid token and 403 when the caller may not (role, suspension, 
 limit reached is 429); an operation on `/{id}` is 404 when the object does not exist or is
 outside the caller's neighbourhoods; a write may conflict with the current state (409, also
 a replayed `Idempotency-Key` still in flight); input with a bad field is 422.
+
+A GET that is revalidated (`neighbours.caching`: single objects and first pages) says so: its
+200 carries `ETag` and `Cache-Control`, and it answers 304 to a matching `If-None-Match`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from apispec import BasePlugin
+
+from neighbours.caching import REVALIDATE, cacheable
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _WRITES = {"post", "put", "patch", "delete"}
@@ -66,3 +71,42 @@ class ErrorResponses(BasePlugin):
             for code in sorted(error_codes(route, method, operation, in_path)):
                 if str(code) not in present:
                     responses[str(code)] = {"description": _DESCRIPTIONS[code], "content": _ERROR}
+
+
+_ETAG = {
+    "description": "A validator of this response (its body, language and reader); send it "
+    "back in `If-None-Match` to get a 304 while it is unchanged. Absent on later pages "
+    "(a request with `after` or `before`).",
+    "schema": {"type": "string"},
+}
+_CACHE_CONTROL = {
+    "description": f"`{REVALIDATE}` where an `ETag` is sent (keep, but revalidate before "
+    "each use); `no-store` otherwise.",
+    "schema": {"type": "string"},
+}
+_NOT_MODIFIED = {
+    "description": "Not modified: the `If-None-Match` matches the current `ETag`. No body.",
+    "headers": {"ETag": _ETAG},
+}
+
+
+class ConditionalGets(BasePlugin):
+    """An apispec plugin documenting ETag / If-None-Match on the GETs that carry them."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        route = rule.rule if rule is not None else path or ""
+        for method, operation in (operations or {}).items():
+            if not cacheable(route, method.upper()):
+                continue
+            responses = operation.setdefault("responses", {})
+            ok = responses.get("200", responses.get(200))
+            if not isinstance(ok, dict):
+                continue
+            headers = ok.setdefault("headers", {})
+            headers.setdefault("ETag", _ETAG)
+            headers.setdefault("Cache-Control", _CACHE_CONTROL)
+            if "304" not in responses and 304 not in responses:
+                responses["304"] = _NOT_MODIFIED

@@ -133,7 +133,16 @@ REALTIME: dict[str, str] = {
     "unknown_event": "No such socket event.",
     "one_argument": "Socket events take one argument, an object.",
 }
-SESSIONS: dict[str, str] = {}  # why a socket is refused or ended (connect_error, session:ended)
+# Why a socket is refused (`connect_error` {message, reason}) or ended (`session:ended`
+# {reason}); `unauthorized` and `server_error` are the generic ones above.
+SESSIONS: dict[str, str] = {
+    "too_many_sockets": "The account already holds as many live connections as allowed.",
+    "expired": "The session's token has expired; sign in again.",
+    "suspended": "The account is suspended.",
+    "logged_out": "The session was logged out.",
+    "revoked": "The session was ended (from another session, or by a password change).",
+    "deleted": "The account was deleted.",
+}
 NOTIFICATIONS: dict[str, str] = {}
 HTTP: dict[str, str] = {}  # caching, conditional requests
 

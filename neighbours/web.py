@@ -16,6 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from neighbours.caching import conditional
 from neighbours.errors import BadRequest, FieldError, InvalidFields
 from neighbours.extensions import api, db
 from neighbours.fields import MAX_ID
@@ -190,18 +191,43 @@ def _invalid_text(path: tuple[str, ...]) -> InvalidFields:
     return InvalidFields({"json": errors})
 
 
+# What a cross-origin script may read of a response, and send on a request.
+EXPOSED_HEADERS = (
+    "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Location, "
+    "ETag, Idempotent-Replayed, X-Request-ID, Content-Language"
+)
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, Idempotency-Key, X-Request-ID, If-None-Match, Accept-Language"
+)
+# Retry-After means "wait before trying again": only on these (Flask-Limiter adds it to every
+# response of a limited route).
+_RETRY_STATUSES = frozenset({429, 503})
+
+
+def add_vary(response: Response, *names: str) -> None:
+    """Add to `Vary`, keeping what others put there."""
+    present = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    for name in names:
+        if name.lower() not in {v.lower() for v in present}:
+            present.append(name)
+    if present:
+        response.headers["Vary"] = ", ".join(present)
+
+
 def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    if response.status_code not in _RETRY_STATUSES:
+        response.headers.pop("Retry-After", None)
     origin = request.headers.get("Origin")
+    if current_app.config["CORS_ORIGINS"]:
+        add_vary(response, "Origin")  # a response kept for one origin is not another's
     if origin and origin in current_app.config["CORS_ORIGINS"]:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
-        )
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
-        response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
+    conditional(response)
     _security_headers(response)
     return response
 

@@ -58,12 +58,21 @@ def test_secret_key_is_required_in_production():
     assert config["SECRET_KEY"] == "s3cret"
 
 
-def test_secret_key_is_generated_with_a_warning_in_development(caplog):
-    with caplog.at_level(logging.WARNING, logger="config.settings"):
+def test_secret_key_is_generated_quietly_in_development(caplog):
+    """Generated for the process; said at INFO in development (a first `make run` has no
+    alarming warning), a WARNING in any other environment that isn't production."""
+    with caplog.at_level(logging.INFO, logger="config.settings"):
         a = from_env({})["SECRET_KEY"]
         b = from_env({"NEIGHBOURS_ENV": "development"})["SECRET_KEY"]
     assert a != b and len(a) >= 32
-    assert any("SECRET_KEY" in r.getMessage() for r in caplog.records)
+    said = [r for r in caplog.records if "SECRET_KEY" in r.getMessage()]
+    assert said and all(r.levelno == logging.INFO for r in said)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="config.settings"):
+        from_env({"NEIGHBOURS_ENV": "staging"})
+    assert any(
+        r.levelno == logging.WARNING and "SECRET_KEY" in r.getMessage() for r in caplog.records
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ def test_api_responses_carry_security_headers(api, auth):
     assert r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["Referrer-Policy"] == "no-referrer"
     assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")
-    assert r.headers["Cache-Control"] == "no-store"
+    # A single object a service worker may keep and must revalidate (tests/http).
+    assert r.headers["Cache-Control"] == "private, no-cache"
     assert "Strict-Transport-Security" not in r.headers
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from neighbours.accounts.models import AccessToken, User
-from neighbours.auth import resolve_token
+from neighbours.auth import hash_token, resolve_token
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.realtime.live import Identity
@@ -28,6 +28,20 @@ class TokenAuthenticator:
             expires_at=row.expires_at,
             locale=row.user.locale,
         )
+
+    def refusal(self, token: str | None) -> str:
+        """`expired` for a session that ran out (not revoked, user not deleted), else
+        `unauthorized`: a client told `expired` signs in again without alarming anyone."""
+        if not token:
+            return "unauthorized"
+        row = db.session.execute(
+            select(AccessToken)
+            .join(User, User.id == AccessToken.user_id)
+            .where(AccessToken.token_hash == hash_token(token), User.deleted_at.is_(None))
+        ).scalar_one_or_none()
+        if row is not None and row.revoked_at is None and row.expires_at <= utcnow():
+            return "expired"
+        return "unauthorized"
 
     def still_valid(self, token_ids: list[int]) -> set[int]:
         """Of these session ids, those not revoked nor expired, of users not deleted."""

@@ -103,10 +103,11 @@ def login(
     return token, row
 
 
-def logout(token: AccessToken) -> None:
-    """Revoke this session's token and cut its live sockets on every process."""
+def logout(token: AccessToken, *, reason: str = "logged_out") -> None:
+    """Revoke this session's token and cut its live sockets on every process (each told
+    `session:ended {reason}` first)."""
     token.revoked_at = utcnow()
-    publish_control("disconnect", user_id=token.user_id, token_id=token.id)
+    publish_control("disconnect", user_id=token.user_id, token_id=token.id, reason=reason)
     db.session.commit()
 
 
@@ -130,7 +131,7 @@ def revoke_session(user: User, session_id: int) -> None:
     token = db.session.get(AccessToken, session_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound()
-    logout(token)
+    logout(token, reason="revoked")
 
 
 def revoke_other_sessions(user: User, keep: AccessToken | None) -> int:
@@ -139,7 +140,7 @@ def revoke_other_sessions(user: User, keep: AccessToken | None) -> int:
     now = utcnow()
     for token in others:
         token.revoked_at = now
-        publish_control("disconnect", user_id=user.id, token_id=token.id)
+        publish_control("disconnect", user_id=user.id, token_id=token.id, reason="revoked")
     db.session.commit()
     return len(others)
 
@@ -204,7 +205,7 @@ def delete_account(user: User, password: str) -> None:
     for end in hooks.deleted.callbacks():
         end(user)
     db.session.execute(delete(Block).where(Block.blocker_id == user.id))
-    publish_control("disconnect", user_id=user.id)
+    publish_control("disconnect", user_id=user.id, reason="deleted")
     publish_membership_change(user.id)
     db.session.commit()
 

@@ -39,7 +39,9 @@ def apply(app: Flask, action: str, data: dict[str, Any]) -> None:
         elif action == "disconnect":
             token_id = data.get("token_id")
             sockets.disconnect_local(
-                int(data["user_id"]), token_id=int(token_id) if token_id is not None else None
+                int(data["user_id"]),
+                token_id=int(token_id) if token_id is not None else None,
+                reason=str(data.get("reason") or "revoked"),
             )
         else:
             log.warning("unknown control action %r", action)

@@ -1,4 +1,5 @@
-"""Socket acks in the REST error shape, in the socket's language."""
+"""Socket acks in the REST error shape in the socket's language, and refused connections
+that say why."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 
 from flask import has_app_context, has_request_context, request
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from socketio.exceptions import ConnectionRefusedError
 
 from neighbours import i18n, reasons
 from neighbours.errors import FieldError
 from neighbours.realtime.live import state
+from neighbours.reasons import REASONS
 
 
 def error_ack(
@@ -66,3 +70,28 @@ def _language(locale: str | None) -> Iterator[None]:
         return
     with force_locale(chosen):
         yield
+
+
+# What a refused connection (or an ended session) says, by reason.
+SESSION_MESSAGES = {
+    "unauthorized": _l("No valid session token: sign in again."),
+    "expired": _l("Your session has expired: sign in again."),
+    "too_many_sockets": _l("Too many live connections for this account: close one and try again."),
+    "suspended": _l("This account is suspended."),
+    "logged_out": _l("This session was logged out."),
+    "revoked": _l("This session was ended: sign in again."),
+    "deleted": _l("This account has been deleted."),
+    "server_error": _l("The connection failed on our side; try again."),
+}
+
+
+class Refused(ConnectionRefusedError):
+    """A refused connection: the client's `connect_error` gets `{message, reason}`, the
+    message in the handshake's language (its Accept-Language)."""
+
+    def __init__(self, reason: str) -> None:
+        if reason not in REASONS or reason not in SESSION_MESSAGES:
+            raise ValueError(f"unlisted session reason {reason!r}")
+        super().__init__(reason)
+        self.reason = reason
+        self.error_args = {"message": str(SESSION_MESSAGES[reason]), "reason": reason}

@@ -11,14 +11,13 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_socketio import SocketIO
-from socketio.exceptions import ConnectionRefusedError as Refused
 
 from neighbours.errors import AppError
 from neighbours.extensions import db
 from neighbours.i18n import language_for
 from neighbours.realtime import caps
 from neighbours.realtime.control import ensure_listening
-from neighbours.realtime.errors import error_ack
+from neighbours.realtime.errors import Refused, error_ack
 from neighbours.realtime.live import NAMESPACE, authenticator, state
 from neighbours.realtime.registry import LiveSocket
 from neighbours.realtime.sockets import (
@@ -38,14 +37,18 @@ log = logging.getLogger(__name__)
 def on_connect(auth: Any = None) -> bool:
     """Accept a socket with a live token and put it in the rooms its providers give.
 
-    Refused with `unauthorized` without a live token, and with `too_many_sockets` when the
-    user already holds `SOCKETS_PER_USER` sockets across every process.
+    Refused (`connect_error` {message, reason}) with `unauthorized` without a live token,
+    `expired` when its session ran out, `too_many_sockets` when the user already holds
+    `SOCKETS_PER_USER` sockets across every process, and with the reason of a cut that
+    happened while it was connecting (`logged_out`, `revoked`, `deleted`...).
     """
     started = time.monotonic()
     token = auth.get("token") if isinstance(auth, dict) else None
-    identity = authenticator().authenticate(token if isinstance(token, str) else None)
+    token = token if isinstance(token, str) else None
+    check = authenticator()
+    identity = check.authenticate(token)
     if identity is None:
-        raise Refused("unauthorized")
+        raise Refused(check.refusal(token))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ensure_listening(app)
     live_state = state(app)
@@ -67,9 +70,9 @@ def on_connect(auth: Any = None) -> bool:
     # A logout or a membership change told to this process while this socket was being signed
     # in found nothing to act on: act on it now.
     missed = missed_while_connecting(live, started, live_state)
-    if missed == "cut":
+    if missed is not None and missed.startswith("cut:"):
         forget(app, live_state, sid)
-        raise Refused("unauthorized")
+        raise Refused(missed.removeprefix("cut:"))
     if missed == "sync":
         sync_rooms_for_user(user_id)
     ensure_sweeping(app)

@@ -51,6 +51,11 @@ class Authenticator(Protocol):
         """Of these session ids, those that still work (one query per few thousand ids)."""
         ...
 
+    def refusal(self, token: str | None) -> str:
+        """Why a token `authenticate` refused does not sign in: `expired` for a session
+        that ran out, `unauthorized` for anything else (none, unknown, revoked)."""
+        ...
+
 
 # A socket and the rooms found so far (room -> scope) -> more rooms with their scopes. A room
 # whose scope (neighbourhood id) a provider no longer returns is left, so providers that keep
@@ -78,10 +83,10 @@ class LiveState:
     authenticator: Authenticator | None = None
     room_providers: list[RoomProvider] = field(default_factory=list)
     # When each user last had sockets cut (user_id -> (monotonic time, token_id or None for
-    # all)) or rooms re-synced (user_id -> time) on this process: a socket still connecting
-    # when that happened (signed in and placed from what was true a moment before) checks
+    # all, the reason)) or rooms re-synced (user_id -> time) on this process: a socket still
+    # connecting when that happened (signed in and placed from what was true a moment before) checks
     # these once it is registered, so a logout or a leave can't slip between the two.
-    recent_cuts: dict[int, tuple[float, int | None]] = field(default_factory=dict)
+    recent_cuts: dict[int, tuple[float, int | None, str]] = field(default_factory=dict)
     recent_syncs: dict[int, float] = field(default_factory=dict)
 
 

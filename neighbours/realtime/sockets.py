@@ -8,6 +8,7 @@ import time
 from flask import Flask, current_app
 
 from neighbours.realtime import caps
+from neighbours.realtime.catalog import SESSION_END_REASONS
 from neighbours.realtime.live import NAMESPACE, LiveState, state
 from neighbours.realtime.registry import LiveSocket
 from neighbours.realtime.rooms import user_room
@@ -52,11 +53,12 @@ def _remember(marks: dict, user_id: int, value: object) -> None:
 
 
 def missed_while_connecting(live: LiveSocket, started: float, live_state: LiveState) -> str | None:
-    """What happened to this socket's user on this process since its connect began: "cut"
-    (its session or user was cut: cut it too), "sync" (rooms changed: sync it again) or None."""
+    """What happened to this socket's user on this process since its connect began:
+    "cut:<reason>" (its session or user was cut: cut it too), "sync" (rooms changed: sync it
+    again) or None."""
     cut = live_state.recent_cuts.get(live.user_id)
     if cut is not None and cut[0] >= started and cut[1] in (None, live.token_id):
-        return "cut"
+        return f"cut:{cut[2]}"
     synced = live_state.recent_syncs.get(live.user_id)
     if synced is not None and synced >= started:
         return "sync"
@@ -103,10 +105,35 @@ def _disconnect(live_state: LiveState, sid: str) -> None:
     server.start_background_task(when_connected)
 
 
-def cut(app: Flask, live_state: LiveState, sockets: list[LiveSocket], why: str) -> None:
-    """Forget and disconnect sockets of this process, saying why in the log."""
+SESSION_ENDED = "session:ended"
+
+
+def _tell_ended(live_state: LiveState, sid: str, reason: str) -> None:
+    """`session:ended {reason}` to this one socket, straight to it (not through the queue:
+    the socket is on this process, and the disconnect that follows is sent after it on the
+    same connection, so the client always hears why before it is cut)."""
+    try:
+        live_state.server.emit(
+            SESSION_ENDED, {"reason": reason}, to=sid, namespace=NAMESPACE, ignore_queue=True
+        )
+    except Exception:  # it went away meanwhile
+        log.debug("could not tell %s its session ended", sid, exc_info=True)
+
+
+def cut(
+    app: Flask,
+    live_state: LiveState,
+    sockets: list[LiveSocket],
+    why: str,
+    *,
+    ended: str | None = None,
+) -> None:
+    """Forget and disconnect sockets of this process, saying why in the log; when their
+    session ended (`ended`, one of SESSION_END_REASONS), telling each socket first."""
     for socket in sockets:
         log.info("cutting socket %s of user %s: %s", socket.sid, socket.user_id, why)
+        if ended is not None:
+            _tell_ended(live_state, socket.sid, ended)
         forget(app, live_state, socket.sid)
         try:
             _disconnect(live_state, socket.sid)
@@ -134,14 +161,18 @@ def cut_orphans(live_state: LiveState) -> int:
     return len(orphans)
 
 
-def disconnect_local(user_id: int, *, token_id: int | None = None) -> None:
-    """Disconnect this app's sockets of a user (only those of one session if given)."""
+def disconnect_local(user_id: int, *, token_id: int | None = None, reason: str = "revoked") -> None:
+    """Disconnect this app's sockets of a user (only those of one session if given), each
+    told `session:ended {reason}` first."""
+    if reason not in SESSION_END_REASONS:
+        log.warning("unknown session end reason %r: said as revoked", reason)
+        reason = "revoked"
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     live_state = state(app)
-    _remember(live_state.recent_cuts, user_id, (time.monotonic(), token_id))
+    _remember(live_state.recent_cuts, user_id, (time.monotonic(), token_id, reason))
     mine = [
         live
         for live in live_state.sockets.of_user(user_id)
         if token_id is None or live.token_id == token_id
     ]
-    cut(app, live_state, mine, "session ended")
+    cut(app, live_state, mine, f"session ended: {reason}", ended=reason)

@@ -70,7 +70,7 @@ def cut_expired(app: Flask, live: LiveState) -> None:
     now = utcnow()
     expired = [s for s in live.sockets.all() if s.expires_at is not None and s.expires_at <= now]
     if expired:
-        cut(app, live, expired, "token expired")
+        cut(app, live, expired, "token expired", ended="expired")
 
 
 def revalidate(app: Flask, live: LiveState) -> None:
@@ -87,4 +87,5 @@ def revalidate(app: Flask, live: LiveState) -> None:
             valid.update(check.still_valid(token_ids[start : start + _CHUNK]))
     stale = [s for s in sockets if s.token_id not in valid]
     if stale:
-        cut(app, live, stale, "session no longer valid")
+        # A revocation or deletion whose control message was lost (Redis away).
+        cut(app, live, stale, "session no longer valid", ended="revoked")

@@ -179,6 +179,10 @@ def test_an_approval_through_one_process_reaches_a_socket_on_the_other(
         print(f"cross-process logout -> disconnect: {gone - started:.3f}s")
         assert gone - started < 2.0
         assert not phone.client.connected
+        # It was told why first, through the same channel as the cut.
+        told = phone.wait_for("session:ended", 0.1)
+        assert told is not None, "session:ended before the cut"
+        assert told[1] == {"reason": "logged_out"} and told[0] <= gone
     finally:
         phone.client.disconnect()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_socketio.test_client import SocketIOTestClient
+from socketio import packet
 
 from neighbours.extensions import socketio
 from tests.support.apps import bind_socketio, hand_over
@@ -15,6 +16,12 @@ from tests.support.apps import bind_socketio, hand_over
 def received(client: Any, name: str) -> list[Any]:
     """The payloads of the `name` events a test client received since last asked."""
     return [e["args"][0] for e in client.get_received() if e["name"] == name]
+
+
+def heard_before_cut(client: Any, name: str) -> list[Any]:
+    """The payloads of the `name` events a test client received, read even once it was
+    disconnected (the test client's `get_received` refuses then)."""
+    return [e["args"][0] for e in client.queue if e["name"] == name]
 
 
 # The former names of `received`, still used by tests written before tests/support.
@@ -32,11 +39,32 @@ def _in_own_context(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _connect_recording_refusal(self: SocketClient, *args: Any, **kwargs: Any) -> Any:
+    """Connect, keeping what a refusal says (`connect_error`'s data) in `self.refusal`: the
+    test client of Flask-SocketIO drops it."""
+    server = self.socketio.server
+    send = server._send_packet
+    self.refusal = None
+
+    def recording(eio_sid: str, pkt: Any) -> Any:
+        if eio_sid == self.eio_sid and pkt.packet_type == packet.CONNECT_ERROR:
+            self.refusal = pkt.data
+        return send(eio_sid, pkt)
+
+    server._send_packet = recording
+    try:
+        return SocketIOTestClient.connect(self, *args, **kwargs)
+    finally:
+        server._send_packet = send
+
+
 class SocketClient(SocketIOTestClient):
     """Flask-SocketIO's test client whose connect, events and disconnect each run in a fresh
-    app context (their own database session), as they do on a server."""
+    app context (their own database session), as they do on a server. A refused connect
+    leaves the server's `{message, reason}` in `refusal`."""
 
-    connect = _in_own_context(SocketIOTestClient.connect)
+    refusal: Any = None
+    connect = _in_own_context(_connect_recording_refusal)
     disconnect = _in_own_context(SocketIOTestClient.disconnect)
     emit = _in_own_context(SocketIOTestClient.emit)
     send = _in_own_context(SocketIOTestClient.send)
