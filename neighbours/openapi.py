@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from apispec import BasePlugin
+from flask_smorest import Api as SmorestApi
+
+from neighbours.unions import union2properties
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _WRITES = {"post", "put", "patch", "delete"}
@@ -66,3 +69,29 @@ class ErrorResponses(BasePlugin):
             for code in sorted(error_codes(route, method, operation, in_path)):
                 if str(code) not in present:
                     responses[str(code)] = {"description": _DESCRIPTIONS[code], "content": _ERROR}
+
+
+# The tree of field messages in an error (`errors`, `field_reasons`): per field its list of
+# messages (or reason codes), or for a nested field (or a list's item index) the same again.
+FIELD_MESSAGES = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"$ref": "#/components/schemas/FieldMessages"},
+        ]
+    },
+}
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api without its page-number pagination header and schema
+    (`PaginationMetadata`): lists here page with opaque cursors (`neighbours.pagination`)."""
+
+    def _register_pagination_header(self) -> None:
+        return None
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.spec.components.schema("FieldMessages", component=FIELD_MESSAGES)
+        self.ma_plugin.converter.add_attribute_function(union2properties)
