@@ -14,7 +14,7 @@ import enum
 from typing import Any
 
 import marshmallow as ma
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import PersonSchema
@@ -111,15 +111,20 @@ _DECISIONS = {
     "hide": _l("A moderator hid your %(target)s."),
     "remove": _l("A moderator removed your %(target)s."),
     "warn": _l("A moderator warned you about your %(target)s."),
-    "suspend": _l("A moderator suspended your right to post here."),
+    "suspend": _l("A moderator suspended your participation in %(neighbourhood_name)s."),
 }
-_TARGETS = {
-    "post": _l("post"),
-    "comment": _l("comment"),
-    "message": _l("message"),
-    "meal": _l("meal"),
-    "user": _l("profile"),
-}
+
+
+def _target_noun(target_type: str) -> str:
+    """What was moderated, in the current locale."""
+    nouns = {
+        "post": pgettext("moderation target", "post"),
+        "comment": pgettext("moderation target", "comment"),
+        "message": pgettext("moderation target", "message"),
+        "meal": pgettext("moderation target", "meal"),
+        "user": pgettext("moderation target", "profile"),
+    }
+    return nouns.get(target_type, "")
 
 
 class _Values(dict):
@@ -148,8 +153,7 @@ def text(type_: str, payload: dict[str, Any]) -> str:
     values.setdefault("neighbourhood_name", "")
     if type_ == NotificationType.MODERATION_DECISION:
         template = _DECISIONS.get(str(payload.get("action")))
-        target = _TARGETS.get(str(payload.get("target_type")))
-        values["target"] = str(target) if target is not None else ""
+        values["target"] = _target_noun(str(payload.get("target_type")))
     else:
         template = _TEXTS.get(type_)  # type: ignore[call-overload]
     if template is None:

@@ -52,7 +52,7 @@ class LiveEvent:
 SESSION_END_REASONS = ("logged_out", "revoked", "expired", "suspended", "deleted")
 # What a refused connection's `connect_error` says in `reason` (see the document's
 # `x-connect-error`).
-CONNECT_REFUSAL_REASONS = ("unauthorized", "suspended", "too_many_sockets", "rate_limited")
+CONNECT_REFUSAL_REASONS = ("unauthorized", "suspended", "too_many_sockets", "server_error")
 
 
 class SessionEndedSchema(ma.Schema):
