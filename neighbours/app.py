@@ -22,6 +22,7 @@ from neighbours.moderation.routes import blp as moderation_blp
 from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
 from neighbours.notifications.routes import blp as notifications_blp
 from neighbours.openapi import ConditionalGets, ErrorResponses
+from neighbours.realtime import asyncapi
 from neighbours.realtime import init_app as init_realtime
 from neighbours.wiring import wire
 
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_realtime(app)
 
     wire(app)  # every seam: features registering with the lower layers
+    asyncapi.init_app(app)  # the document of the live events, from the catalog wire() filled
 
     register_cli(app)
     if app.config.get("TRUSTED_PROXIES"):

@@ -248,6 +248,11 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+# Per field: its messages (or reasons), or, for a nested field, the same tree again
+# (`neighbours.openapi.FIELD_MESSAGES`, the `FieldMessages` component).
+FIELD_TREE = {"allOf": [{"$ref": "#/components/schemas/FieldMessages"}]}
+
+
 class ErrorSchema(ma.Schema):
     """The one error shape, as the OpenAPI document describes it."""
 
@@ -269,7 +274,7 @@ class ErrorSchema(ma.Schema):
     )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
-        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw()),
+        values=ma.fields.Raw(metadata=FIELD_TREE),
         metadata={
             "description": "Per location (`json`, `query`, `headers`), per field: a list of "
             "messages (nested objects for nested fields)."
@@ -277,7 +282,7 @@ class ErrorSchema(ma.Schema):
     )
     field_reasons = ma.fields.Dict(
         keys=ma.fields.String(),
-        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw()),
+        values=ma.fields.Raw(metadata=FIELD_TREE),
         metadata={
             "description": "The same tree as `errors`, with each message's reason code (one of "
             "`reason`'s values) in its place."

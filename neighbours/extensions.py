@@ -4,11 +4,11 @@ from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 
 from neighbours.database import Base
+from neighbours.openapi import Api
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

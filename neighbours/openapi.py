@@ -16,8 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from apispec import BasePlugin
+from flask_smorest import Api as SmorestApi
 
 from neighbours.caching import REVALIDATE, cacheable
+from neighbours.unions import union2properties
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _WRITES = {"post", "put", "patch", "delete"}
@@ -110,3 +112,29 @@ class ConditionalGets(BasePlugin):
             headers.setdefault("Cache-Control", _CACHE_CONTROL)
             if "304" not in responses and 304 not in responses:
                 responses["304"] = _NOT_MODIFIED
+
+
+# The tree of field messages in an error (`errors`, `field_reasons`): per field its list of
+# messages (or reason codes), or for a nested field (or a list's item index) the same again.
+FIELD_MESSAGES = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"$ref": "#/components/schemas/FieldMessages"},
+        ]
+    },
+}
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api without its page-number pagination header and schema
+    (`PaginationMetadata`): lists here page with opaque cursors (`neighbours.pagination`)."""
+
+    def _register_pagination_header(self) -> None:
+        return None
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.spec.components.schema("FieldMessages", component=FIELD_MESSAGES)
+        self.ma_plugin.converter.add_attribute_function(union2properties)

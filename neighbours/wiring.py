@@ -16,13 +16,17 @@ from neighbours import i18n, idempotency
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator
 from neighbours.auth import caller_locale, current_user_id
+from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
 from neighbours.meals import departures as meal_departures
+from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
 from neighbours.meals import targets as meal_targets
+from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
 from neighbours.messages import targets as message_targets
+from neighbours.moderation import events as moderation_events
 from neighbours.moderation import export as moderation_export
 from neighbours.moderation import targets as moderation_targets
 from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
@@ -30,9 +34,10 @@ from neighbours.neighbourhoods import hooks as neighbourhood_hooks
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods import services as neighbourhood_services
 from neighbours.neighbourhoods.live import membership_rooms
+from neighbours.notifications import events as notification_events
 from neighbours.notifications import export as notification_export
 from neighbours.notifications import services as notifications
-from neighbours.realtime import live
+from neighbours.realtime import catalog, live
 
 
 def wire(app: Flask) -> None:
@@ -50,6 +55,11 @@ def _wire_realtime(app: Flask) -> None:
     live.add_room_provider(app, meals_live.watched_meal_rooms)
     live.on_event(app, "meal:watch", meals_live.on_meal_watch)
     live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
+    # Every live event, described by the code that owns it (`/api/asyncapi.json`).
+    for owned in (catalog.EVENTS, feed_events.EVENTS, message_events.EVENTS):
+        catalog.declare(app, owned)
+    for owned in (meal_events.EVENTS, moderation_events.EVENTS, notification_events.EVENTS):
+        catalog.declare(app, owned)
 
 
 def _wire_accounts(app: Flask) -> None:

@@ -24,6 +24,7 @@ from neighbours.extensions import db as _db
 from tests.support.api import Api
 from tests.support.apps import build_app, restored
 from tests.support.database import RolledBack, empty_tables, reset_schema, statements_of
+from tests.support.events import hook_publisher
 from tests.support.factories import Actor, Auth, Kitchen
 from tests.support.settings import (
     DATABASE_URL,
@@ -74,6 +75,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _schema() -> None:
     reset_schema()
+
+
+@pytest.fixture(autouse=True)
+def _live_events_match_the_document(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing an event /api/asyncapi.json does not describe fails the test at once."""
+    if request.node.get_closest_marker("undescribed_events") is None:
+        hook_publisher(monkeypatch)
 
 
 @pytest.fixture(scope="session")

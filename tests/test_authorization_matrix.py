@@ -226,6 +226,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/healthz"): anyone(200),
     ("GET", "/readyz"): anyone(200),
     ("GET", "/api/openapi.json"): anyone(200),
+    ("GET", "/api/asyncapi.json"): anyone(200),
     ("GET", "/api/docs"): anyone(200),
     # accounts: about the caller, whoever they are
     ("POST", f"{API}/auth/register"): anyone(201),

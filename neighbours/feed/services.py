@@ -12,6 +12,7 @@ from sqlalchemy import Select, delete, false, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from neighbours.accounts.models import Block, User
+from neighbours.accounts.schemas import person
 from neighbours.accounts.services import is_blocked
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
@@ -318,7 +319,7 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
                 "post_id": post.id,
                 "post_title": post.title,
                 "comment_id": comment.id,
-                "author": {"id": user.id, "display_name": user.display_name},
+                "actor": person(user),
             },
         )
     db.session.commit()

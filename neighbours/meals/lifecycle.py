@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from neighbours.accounts.models import User
+from neighbours.accounts.schemas import person
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
@@ -221,6 +222,7 @@ def cancel_meal(user: User, meal_id: int, reason: str) -> MealView:
                 "meal_title": meal.title,
                 "starts_at": iso(meal.starts_at),
                 "reason": reason,
+                "actor": person(user),
             },
         )
     for pool in pools_of([meal.id], fresh=True)[meal.id]:

@@ -301,16 +301,38 @@ class CheckInSchema(ma.Schema):
     )
 
 
-class MealSummarySchema(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE
+class SeatTotalsSchema(ma.Schema):
+    capacity = ma.fields.Integer()
+    taken = ma.fields.Integer()
+    waitlisted_signups = ma.fields.Integer()
 
+
+class AttendanceTotalsSchema(ma.Schema):
+    confirmed_signups = ma.fields.Integer()
+    confirmed_people = ma.fields.Integer()
+    attended_signups = ma.fields.Integer()
+    attended_people = ma.fields.Integer()
+    no_show_signups = ma.fields.Integer()
+    no_show_people = ma.fields.Integer()
+    not_checked_in_signups = ma.fields.Integer()
+
+
+class ContributionTotalsSchema(ma.Schema):
+    count = ma.fields.Integer()
+    total_cents = ma.fields.Integer()
+    average_per_person_cents = ma.fields.Integer()
+    cost_total_cents = ma.fields.Integer()
+    balance_cents = ma.fields.Integer()
+    coverage = ma.fields.Float(allow_none=True, metadata={"description": "total / cost total"})
+
+
+class MealSummarySchema(ma.Schema):
     meal_id = ma.fields.Integer()
     status = ma.fields.String()
     cost_price_cents = ma.fields.Integer()
     availability = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Nested(PoolAvailabilitySchema)
     )
-    seats = ma.fields.Dict()
-    attendance = ma.fields.Dict()
-    contributions = ma.fields.Dict()
+    seats = ma.fields.Nested(SeatTotalsSchema)
+    attendance = ma.fields.Nested(AttendanceTotalsSchema)
+    contributions = ma.fields.Nested(ContributionTotalsSchema)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
 from neighbours.accounts.models import User
+from neighbours.accounts.schemas import person as embedded_person
 from neighbours.database import utcnow
 from neighbours.errors import Forbidden, Invalid
 from neighbours.extensions import db
@@ -316,7 +317,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
                 "new_conversation",
                 {
                     "conversation_id": conversation.id,
-                    "from": {"id": user.id, "display_name": user.display_name},
+                    "actor": embedded_person(user),
                     "preview": body[:100],
                 },
             )

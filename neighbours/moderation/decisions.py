@@ -116,6 +116,9 @@ def decide(
                 "target_type": item.target_type.value,
                 "target_id": item.target_id,
                 "neighbourhood_id": item.neighbourhood_id,
+                "neighbourhood_name": neighbourhood_policies.get_neighbourhood(
+                    item.neighbourhood_id
+                ).name,
                 **({"suspended_until": details["ends_at"]} if "ends_at" in details else {}),
             },
         )

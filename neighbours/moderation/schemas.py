@@ -39,6 +39,45 @@ class QueueReportSchema(ReportSchema):
     reporter = ma.fields.Nested(ActorSchema)
 
 
+class SnapshotAuthorSchema(ma.Schema):
+    id = ma.fields.Integer()
+    display_name = ma.fields.String()
+    avatar_url = ma.fields.String(allow_none=True)
+
+
+class ContentSnapshotSchema(ma.Schema):
+    """What the queue shows of a target, as first reported or held: the fields its kind has
+    (post: title, body, category, author, created_at; comment: body, post_id, author,
+    created_at; message: body, conversation_id, author, created_at; meal: title, menu,
+    starts_at; user: display_name, bio, avatar_url)."""
+
+    title = ma.fields.String()
+    body = ma.fields.String()
+    menu = ma.fields.String(allow_none=True)
+    category = ma.fields.String()
+    author = ma.fields.Nested(SnapshotAuthorSchema, allow_none=True)
+    post_id = ma.fields.Integer()
+    conversation_id = ma.fields.Integer()
+    starts_at = ma.fields.String(metadata={"format": "date-time"})
+    created_at = ma.fields.String(metadata={"format": "date-time"})
+    display_name = ma.fields.String()
+    bio = ma.fields.String(allow_none=True)
+    avatar_url = ma.fields.String(allow_none=True)
+
+
+class LogDetailsSchema(ma.Schema):
+    """What a log entry adds, by action: a decision's `item_id` (and a suspension's
+    `suspend_days`, `ends_at`); a role change's `previous` and `role`; a settings change's
+    `changed` (the names of the settings)."""
+
+    item_id = ma.fields.Integer()
+    suspend_days = ma.fields.Integer()
+    ends_at = ma.fields.String(metadata={"format": "date-time"})
+    previous = ma.fields.String()
+    role = ma.fields.String()
+    changed = ma.fields.List(ma.fields.String())
+
+
 class QueueItemSchema(ma.Schema):
     id = ma.fields.Integer()
     neighbourhood_id = ma.fields.Integer()
@@ -48,8 +87,10 @@ class QueueItemSchema(ma.Schema):
     status = ma.fields.Enum(ItemStatus, by_value=True)
     score = ma.fields.Integer(metadata={"description": "reports weighted by reason"})
     reporter_count = ma.fields.Integer(metadata={"description": "distinct open reporters"})
-    content = ma.fields.Dict(
-        attribute="snapshot", metadata={"description": "the content as first reported or held"}
+    content = ma.fields.Nested(
+        ContentSnapshotSchema,
+        attribute="snapshot",
+        metadata={"description": "the content as first reported or held"},
     )
     target_status = ma.fields.String(
         allow_none=True, metadata={"description": "published, held, hidden, removed or deleted"}
@@ -90,7 +131,7 @@ class LogEntrySchema(ma.Schema):
     action = ma.fields.String()
     target = ma.fields.Function(lambda e: {"type": e.target_type, "id": e.target_id})
     reason = ma.fields.String(allow_none=True)
-    details = ma.fields.Dict()
+    details = ma.fields.Nested(LogDetailsSchema)
     created_at = UTCDateTime()
 
 

@@ -1,20 +1,72 @@
-"""Notification schemas."""
+"""Notification schemas: a discriminated union on `type`, one schema per type."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 
 from neighbours.fields import UTCDateTime, row_id
-from neighbours.pagination import PageArgs, page_schema
+from neighbours.notifications.models import Notification
+from neighbours.notifications.types import PAYLOADS, NotificationType, normalized, text
+from neighbours.pagination import PageArgs
+from neighbours.unions import OneOf
 
 
-class NotificationSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    type = ma.fields.String(dump_only=True)
-    payload = ma.fields.Dict(dump_only=True)
-    created_at = UTCDateTime(dump_only=True)
-    read_at = UTCDateTime(dump_only=True, allow_none=True)
+def _variant(type_: NotificationType, payload: type[ma.Schema]) -> type[ma.Schema]:
+    camel = "".join(part.title() for part in type_.value.split("_"))
+    return type(
+        f"{camel}NotificationSchema",
+        (ma.Schema,),
+        {
+            "id": ma.fields.Integer(required=True),
+            "type": ma.fields.String(required=True, validate=ma.validate.OneOf([type_.value])),
+            "payload": ma.fields.Nested(payload, required=True),
+            "text": ma.fields.String(
+                required=True, metadata={"description": "one sentence, in the reader's language"}
+            ),
+            "created_at": UTCDateTime(required=True),
+            "read_at": UTCDateTime(required=True, allow_none=True),
+        },
+    )
 
 
-NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
+VARIANTS = {type_.value: _variant(type_, payload) for type_, payload in PAYLOADS.items()}
+
+
+def notification_field(**kwargs: Any) -> OneOf:
+    """A notification: one of the `VARIANTS`, told apart by `type`."""
+    return OneOf(VARIANTS, discriminator="type", component="Notification", **kwargs)
+
+
+def notification_view(notification: Notification) -> dict[str, Any]:
+    """A notification with its payload in today's vocabulary and its sentence in the current
+    locale, ready for its type's schema."""
+    payload = normalized(notification.type, notification.payload)
+    return {
+        "id": notification.id,
+        "type": notification.type,
+        "payload": payload,
+        "text": text(notification.type, payload),
+        "created_at": notification.created_at,
+        "read_at": notification.read_at,
+    }
+
+
+def dump_notification(notification: Notification) -> dict[str, Any]:
+    return VARIANTS[notification.type]().dump(notification_view(notification))
+
+
+class NotificationPageSchema(ma.Schema):
+    items = ma.fields.List(notification_field())
+    next_cursor = ma.fields.String(allow_none=True)
+
+    @ma.pre_dump
+    def _views(self, page: Any, **_kwargs: Any) -> dict[str, Any]:
+        return {
+            "items": [notification_view(n) for n in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 class NotificationListArgs(PageArgs):
@@ -41,4 +93,8 @@ class MarkReadResultSchema(ma.Schema):
     updated = ma.fields.Integer()
 
 
-notification_schema = NotificationSchema()
+class BadgesSchema(ma.Schema):
+    """Unread totals: what `badges:updated` sends to the user's room when either changes."""
+
+    unread_notifications = ma.fields.Integer(required=True)
+    unread_messages = ma.fields.Integer(required=True)

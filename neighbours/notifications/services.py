@@ -4,24 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.notifications.models import Notification
-from neighbours.notifications.schemas import notification_schema
+from neighbours.notifications.schemas import dump_notification
+from neighbours.notifications.types import NotificationType
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
 
 
-def notify(user_id: int, type_: str, payload: dict[str, Any]) -> Notification:
-    """Store a notification in the caller's transaction; it is pushed live after commit."""
-    notification = Notification(user_id=user_id, type=type_, payload=payload, created_at=utcnow())
+def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any]) -> Notification:
+    """Store a notification in the caller's transaction; it is pushed live after commit, its
+    `text` in the recipient's language (their `locale`, else `DEFAULT_LOCALE`)."""
+    type_ = NotificationType(type_)
+    notification = Notification(
+        user_id=user_id, type=type_.value, payload=payload, created_at=utcnow()
+    )
     db.session.add(notification)
     db.session.flush()
-    publish("notification:created", notification_schema.dump(notification), user_room(user_id))
+    user = db.session.get(User, user_id)
+    locale = (user.locale if user is not None else None) or current_app.config.get(
+        "DEFAULT_LOCALE", "en"
+    )
+    with force_locale(locale):
+        data = dump_notification(notification)
+    publish("notification:created", data, user_room(user_id))
     return notification
 
 

@@ -71,7 +71,7 @@ def test_a_comment_notifies_the_posts_author_but_not_for_their_own(client, api, 
         "post_id": post,
         "post_title": "Ladder?",
         "comment_id": comment["id"],
-        "author": {"id": quartier.bob.id, "display_name": "Bob"},
+        "actor": {"id": quartier.bob.id, "display_name": "Bob", "avatar_url": None},
     }
     listed = api.get("/notifications", headers=quartier.alice.headers).get_json()
     assert [n["type"] for n in listed["items"]] == ["comment_on_post"]

@@ -143,7 +143,7 @@ def test_first_message_notifies_later_ones_do_not(client, api, auth):
 
     assert [n["type"] for n in notes] == ["new_conversation"]
     assert notes[0]["payload"]["conversation_id"] == cid
-    assert notes[0]["payload"]["from"]["id"] == ana.id
+    assert notes[0]["payload"]["actor"]["id"] == ana.id
     assert api.get("/notifications", headers=ana.headers).get_json()["items"] == []
 
 

@@ -243,6 +243,7 @@ def test_warn_notifies_the_author(client, quartier):
         "target_type": "post",
         "target_id": post["id"],
         "neighbourhood_id": quartier.id,
+        "neighbourhood_name": "Croix-Rousse",
     }
     # The warned post stays up; reporters are not notified.
     assert post["id"] in feed_ids(client, quartier.bob, quartier.id)

@@ -67,12 +67,12 @@ def test_notify_is_sent_only_when_the_transaction_commits(auth, db, sockets):
     me = auth.user()
     phone = sockets.connect(me.token)
 
-    notify(me.id, "membership_approved", {"neighbourhood_id": 1})
+    notify(me.id, "membership_approved", {"neighbourhood_id": 1, "neighbourhood_name": "Q"})
     assert received(phone, "notification:created") == [], "nothing before the commit"
     db.session.commit()
 
     assert [n["payload"] for n in received(phone, "notification:created")] == [
-        {"neighbourhood_id": 1}
+        {"neighbourhood_id": 1, "neighbourhood_name": "Q"}
     ]
 
 
@@ -80,7 +80,7 @@ def test_notify_in_a_transaction_that_rolls_back_is_never_sent(auth, db, sockets
     me = auth.user()
     phone = sockets.connect(me.token)
 
-    notify(me.id, "membership_approved", {"neighbourhood_id": 1})
+    notify(me.id, "membership_approved", {"neighbourhood_id": 1, "neighbourhood_name": "Q"})
     db.session.rollback()
     db.session.commit()  # a later commit of the same session must not send it either
 

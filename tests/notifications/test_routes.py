@@ -46,9 +46,10 @@ def test_list_shows_my_notifications_newest_first(auth, client, db):
     assert [n["id"] for n in body["items"]] == list(reversed(ids))
     assert body["next_cursor"] is None
     first = body["items"][0]
-    assert set(first) == {"id", "type", "payload", "created_at", "read_at"}
+    assert set(first) == {"id", "type", "payload", "text", "created_at", "read_at"}
     assert first["type"] == "membership_approved"
     assert first["payload"] == {"neighbourhood_id": 2, "neighbourhood_name": "Q2"}
+    assert first["text"] == "Your request to join Q2 was approved."
     assert first["created_at"].endswith("Z")
     assert first["read_at"] is None
 

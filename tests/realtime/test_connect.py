@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from neighbours.accounts.models import AccessToken
@@ -12,6 +13,9 @@ from neighbours.database import utcnow
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import moderators_room, neighbourhood_room, user_room
 from tests.support.sockets import received
+
+# Probes: test-only events the document does not describe.
+pytestmark = pytest.mark.undescribed_events
 
 
 def _send(db, name, payload, room):

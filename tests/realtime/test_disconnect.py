@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
 from tests.support.settings import TEST_PASSWORD
 from tests.support.sockets import received
+
+# Probes: test-only events the document does not describe.
+pytestmark = pytest.mark.undescribed_events
 
 
 def test_logout_disconnects_that_sessions_sockets_only(auth, api, db, sockets):

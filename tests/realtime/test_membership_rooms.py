@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import neighbourhood_room
 from tests.support.sockets import received
+
+# Probes: test-only events the document does not describe.
+pytestmark = pytest.mark.undescribed_events
 
 
 def _probe(db, neighbourhood_id):

@@ -25,7 +25,13 @@ from tests.realtime import servers
 from tests.support.settings import DATABASE_URL, REDIS_URL
 
 # Real commits: gunicorn processes read what the test writes.
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.commits]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.commits,
+    pytest.mark.undescribed_events,  # probes
+]
 
 HARD_TIMEOUT_S = 120
 

@@ -8,6 +8,9 @@ from neighbours.realtime.publish import pending, publish
 from neighbours.realtime.rooms import user_room
 from tests.support.sockets import received
 
+# Probes: test-only events the document does not describe.
+pytestmark = pytest.mark.undescribed_events
+
 
 @pytest.fixture
 def me(auth):

@@ -35,7 +35,13 @@ from tests.support.api import PREFIX as API
 from tests.support.settings import DATABASE_URL, REDIS_URL, TEST_PASSWORD
 
 # Real commits: gunicorn processes read what the test writes.
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.commits]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.commits,
+    pytest.mark.undescribed_events,  # probes
+]
 
 TOKEN_TTL_S = 4  # tokens issued by a login on the servers
 SOCKETS_PER_USER = 3

@@ -1,0 +1,27 @@
+"""Notifications' live events (registered with the live layer's catalog by `neighbours.wiring`)."""
+
+from __future__ import annotations
+
+from neighbours.notifications.schemas import BadgesSchema, notification_field
+from neighbours.realtime.catalog import LiveEvent
+
+EVENTS = (
+    LiveEvent(
+        "notification:created",
+        notification_field(),
+        ("user",),
+        "A notification for me",
+        "A notification was stored for the user (a comment on their post, a new "
+        "conversation, a seat from the waitlist, a cancelled meal, a moderation decision, a "
+        "decision on a request to join); `text` is in the user's language setting, else the "
+        "server's default.",
+    ),
+    LiveEvent(
+        "badges:updated",
+        BadgesSchema,
+        ("user",),
+        "My unread totals changed",
+        "Sent to the user's room when the number of unread notifications or of unread "
+        "messages changes.",
+    ),
+)
