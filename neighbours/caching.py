@@ -17,17 +17,9 @@ import hashlib
 from flask import Response, request
 
 from neighbours.idempotency import caller_id
+from neighbours.openapi import REVALIDATE, cacheable
 
-API_PREFIX = "/api/v1/"
-REVALIDATE = "private, no-cache"
-# GETs never kept anywhere: a whole account's data, and the caller's sessions.
-NO_STORE_PATHS = frozenset({"/api/v1/me/export", "/api/v1/me/sessions"})
 CURSORS = ("after", "before")
-
-
-def cacheable(path: str, method: str) -> bool:
-    """Whether a GET of this path is revalidated with an ETag (the rule of the document)."""
-    return method == "GET" and path.startswith(API_PREFIX) and path not in NO_STORE_PATHS
 
 
 def _eligible(response: Response) -> bool:

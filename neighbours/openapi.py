@@ -18,7 +18,6 @@ from typing import Any
 from apispec import BasePlugin
 from flask_smorest import Api as SmorestApi
 
-from neighbours.caching import REVALIDATE, cacheable
 from neighbours.unions import union2properties
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -35,6 +34,17 @@ _DESCRIPTIONS = {
 }
 # Operations about the caller themselves: nothing to be forbidden from or not to find there.
 _SELF_PREFIXES = ("/api/v1/me/", "/api/v1/auth/", "/api/v1/notifications")
+
+
+API_PREFIX = "/api/v1/"
+REVALIDATE = "private, no-cache"
+# GETs never kept anywhere: a whole account's data, and the caller's sessions.
+NO_STORE_PATHS = frozenset({"/api/v1/me/export", "/api/v1/me/sessions"})
+
+
+def cacheable(path: str, method: str) -> bool:
+    """Whether a GET of this path is revalidated with an ETag (`neighbours.caching` does it)."""
+    return method == "GET" and path.startswith(API_PREFIX) and path not in NO_STORE_PATHS
 
 
 def error_codes(path: str, method: str, operation: dict[str, Any], in_path: bool) -> set[int]:
