@@ -6,7 +6,7 @@ import re
 
 import marshmallow as ma
 
-from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.accounts.schemas import PersonSchema, TrimmedSchema
 from neighbours.fields import UTCDateTime
 from neighbours.neighbourhoods.models import JoinPolicy, MembershipStatus, Role
 from neighbours.pagination import PageArgs, page_schema
@@ -119,14 +119,13 @@ class MembershipSchema(ma.Schema):
     created_at = UTCDateTime()
 
 
-class MemberUserSchema(ma.Schema):
+class MemberSchema(ma.Schema):
     id = ma.fields.Integer()
-    display_name = ma.fields.String()
-    avatar_url = ma.fields.String(allow_none=True)
-
-
-class MemberSchema(MembershipSchema):
-    user = ma.fields.Nested(MemberUserSchema)
+    neighbourhood_id = ma.fields.Integer()
+    user = ma.fields.Nested(PersonSchema)
+    status = _enum_field(MembershipStatus)
+    role = _enum_field(Role)
+    created_at = UTCDateTime()
     message = ma.fields.Function(
         lambda m: m.message if m.status == MembershipStatus.PENDING else None,
         allow_none=True,
