@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from neighbours.accounts import badges
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Forbidden, Invalid
@@ -308,6 +309,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
                     "preview": body[:100],
                 },
             )
+    badges.changed(everyone)
     db.session.commit()
     return message
 
@@ -318,7 +320,7 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
     message = db.session.get(Message, up_to_message_id)
     if message is None or message.conversation_id != conversation.id:
         raise Invalid("up_to_message_id", "Not a message of this conversation.")
-    db.session.execute(
+    moved = db.session.execute(
         update(Participant)
         .where(
             Participant.conversation_id == conversation.id,
@@ -327,6 +329,8 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
         )
         .values(last_read_message_id=up_to_message_id)
     )
+    if moved.rowcount:
+        badges.changed([user.id])
     db.session.commit()
     view = _views(user, [conversation])[0]
     db.session.refresh(participant)

@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from neighbours.accounts.schemas import BadgesSchema
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.pagination import PageArgs, page_schema
 
@@ -42,3 +43,13 @@ class MarkReadResultSchema(ma.Schema):
 
 
 notification_schema = NotificationSchema()
+
+__all__ = [
+    "BadgesSchema",  # the `badges:updated` payload, declared by accounts for `/me`
+    "MarkReadResultSchema",
+    "MarkReadSchema",
+    "NotificationListArgs",
+    "NotificationPageSchema",
+    "NotificationSchema",
+    "notification_schema",
+]
