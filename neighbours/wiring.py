@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Flask
 
 from neighbours import i18n, idempotency
+from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator
 from neighbours.auth import caller_locale, current_user_id
@@ -26,6 +27,7 @@ from neighbours.meals import targets as meal_targets
 from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
 from neighbours.messages import targets as message_targets
+from neighbours.messages import unread as message_unread
 from neighbours.moderation import events as moderation_events
 from neighbours.moderation import export as moderation_export
 from neighbours.moderation import targets as moderation_targets
@@ -74,6 +76,11 @@ def _wire_accounts(app: Flask) -> None:
     account_hooks.deleted.register(app, neighbourhood_accounts.end_memberships)
     account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
     account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
+    # The unread totals of `/me`, `/me/badges` and `badges:updated`.
+    badges.counters.register(
+        app, badges.Counter("unread_notifications", notifications.unread_counts)
+    )
+    badges.counters.register(app, badges.Counter("unread_messages", message_unread.unread_counts))
     # The export's sections, in this order after accounts' own.
     for section in (
         neighbourhood_accounts.export_section,

@@ -237,6 +237,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # the moderator is the last one of A, which has other members
     ("DELETE", f"{API}/me"): _row(default=204, moderator=409),
     ("GET", f"{API}/me/export"): signed_in(200),
+    ("GET", f"{API}/me/badges"): signed_in(200),
+    ("GET", f"{API}/me/meals"): signed_in(200),
+    ("GET", f"{API}/me/hosting"): signed_in(200),
     ("GET", f"{API}/me/blocks"): signed_in(200),
     ("GET", f"{API}/me/sessions"): signed_in(200),
     ("DELETE", f"{API}/me/sessions"): signed_in(200),
@@ -419,7 +422,7 @@ def body_for(world: World, method: str, rule: str, role: str) -> dict | None:
         ("PATCH", f"{API}/meals/<int:meal_id>"): lambda: {"menu": "Soupe, pain, fromage"},
         ("POST", f"{API}/meals/<int:meal_id>/cancel"): lambda: {"reason": "The oven broke."},
         ("POST", f"{API}/meals/<int:meal_id>/signups"): lambda: {"pool": "table"},
-        ("POST", f"{API}/signups/<int:signup_id>/check-in"): lambda: {"attended": True},
+        ("POST", f"{API}/signups/<int:signup_id>/check-in"): lambda: {"attendance": "attended"},
         ("POST", f"{API}/conversations"): lambda: {"participant_ids": [world.neighbour.id]},
         ("POST", f"{API}/conversations/<int:conversation_id>/messages"): lambda: {"body": "Hi"},
         ("POST", f"{API}/conversations/<int:conversation_id>/read"): lambda: {

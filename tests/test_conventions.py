@@ -154,6 +154,7 @@ ENDPOINTS = [
     ("patch", "/me", {"bio": "x"}),
     ("delete", "/me", {"password": TEST_PASSWORD}),
     ("get", "/me/export", None),
+    ("get", "/me/badges", None),
     ("get", "/me/blocks", None),
     ("get", "/me/sessions", None),
     ("delete", "/me/sessions", None),

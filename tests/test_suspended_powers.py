@@ -98,7 +98,7 @@ def host_actions(w: dict[str, Any]) -> list[tuple[str, str, dict | None]]:
         ("PATCH", f"/meals/{w['draft']}", {"title": "Changed"}),
         ("POST", f"/canteens/{w['canteen']}/meals", meal),
         ("POST", f"/meals/{w['draft']}/publish", None),
-        ("POST", f"/signups/{w['signup']}/check-in", {"attended": True}),
+        ("POST", f"/signups/{w['signup']}/check-in", {"attendance": "attended"}),
         ("POST", f"/meals/{w['meal']}/cancel", {"reason": "Ha ha, no dinner for you"}),
     ]
 

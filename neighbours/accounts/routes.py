@@ -6,7 +6,9 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from neighbours.accounts import export, guard, services
+from neighbours.accounts.badges import badges
 from neighbours.accounts.schemas import (
+    BadgesSchema,
     BlockedPageSchema,
     BlockListArgs,
     ExportSchema,
@@ -81,6 +83,15 @@ def logout() -> None:
 def get_me() -> object:
     """My private profile."""
     return services.private_view(current_user())
+
+
+@blp.route("/me/badges", methods=["GET"])
+@login_required
+@blp.response(200, BadgesSchema)
+def get_badges() -> dict:
+    """My unread totals (notifications, messages), as on `GET /me`; kept current live by
+    `badges:updated`."""
+    return badges(current_user().id)
 
 
 @blp.route("/me", methods=["PATCH"])

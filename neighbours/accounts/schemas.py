@@ -108,6 +108,15 @@ def person(user: Any) -> dict[str, Any]:
     return {"id": user.id, "display_name": user.display_name, "avatar_url": user.avatar_url}
 
 
+class BadgesSchema(ma.Schema):
+    """The unread totals shown on an app's tabs (`GET /me/badges`, the `badges:updated`
+    event). Declared here, where `/me` needs it; `neighbours.notifications.schemas` re-exports
+    it for the event."""
+
+    unread_notifications = ma.fields.Integer(required=True)
+    unread_messages = ma.fields.Integer(required=True)
+
+
 class PublicUserSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     display_name = ma.fields.String(dump_only=True)
@@ -129,6 +138,9 @@ class PrivateUserSchema(PublicUserSchema):
     )
     dietary = ma.fields.Nested(DietarySchema, dump_only=True)
     memberships = ma.fields.List(ma.fields.Nested(MembershipBriefSchema), dump_only=True)
+    badges = ma.fields.Nested(
+        BadgesSchema, dump_only=True, metadata={"description": "as `GET /me/badges`"}
+    )
     created_at = UTCDateTime(dump_only=True)
 
 
@@ -173,7 +185,7 @@ class PasswordSchema(ma.Schema):
 
 
 class BlockedUserSchema(ma.Schema):
-    user = ma.fields.Nested(PublicUserSchema)
+    user = ma.fields.Nested(PersonSchema)
     created_at = UTCDateTime()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
 from neighbours.accounts import hooks
+from neighbours.accounts.badges import badges
 from neighbours.accounts.guard import WrongPassword
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.accounts.password_advice import advice
@@ -36,6 +37,7 @@ class PrivateView(View, row="user"):
 
     user: User
     memberships: list[Any]
+    badges: dict[str, int]
 
 
 def private_view(user: User) -> PrivateView:
@@ -43,7 +45,7 @@ def private_view(user: User) -> PrivateView:
     memberships: list[Any] = []
     for listed in hooks.profile_memberships.callbacks():
         memberships.extend(listed(user))
-    return PrivateView(user, memberships)
+    return PrivateView(user, memberships, badges(user.id))
 
 
 def check_password_strength(

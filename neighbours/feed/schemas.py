@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.accounts.schemas import PersonSchema, TrimmedSchema
 from neighbours.feed.models import Category, ContentStatus, ReactionKind
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.pagination import PageArgs, page_schema
-
-
-class AuthorSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
 
 
 class PostCreateSchema(TrimmedSchema):
@@ -30,7 +25,7 @@ class PostUpdateSchema(TrimmedSchema):
 class PostSchema(ma.Schema):
     id = ma.fields.Integer()
     neighbourhood_id = ma.fields.Integer()
-    author = ma.fields.Nested(AuthorSchema)
+    author = ma.fields.Nested(PersonSchema)
     category = ma.fields.Enum(Category, by_value=True)
     title = ma.fields.String()
     body = ma.fields.String()
@@ -66,7 +61,7 @@ class CommentUpdateSchema(TrimmedSchema):
 class CommentSchema(ma.Schema):
     id = ma.fields.Integer()
     post_id = ma.fields.Integer()
-    author = ma.fields.Nested(AuthorSchema)
+    author = ma.fields.Nested(PersonSchema)
     body = ma.fields.String()
     reply_to = ma.fields.Integer(attribute="reply_to_id", allow_none=True)
     status = ma.fields.Enum(ContentStatus, by_value=True)

@@ -98,7 +98,7 @@ def list_signups(
 
 
 def check_in(
-    user: User, signup_id: int, *, attended: bool, contribution_cents: int | None
+    user: User, signup_id: int, *, attendance: Attendance, contribution_cents: int | None
 ) -> SignupView:
     """Mark a confirmed diner attended or no-show and record what they chose to give."""
     signup = policies.hosted_signup(user, signup_id)
@@ -111,13 +111,14 @@ def check_in(
             texts.because(texts.NOT_CONFIRMED_BECAUSE, signup.status, texts.NOT_CONFIRMED),
             reason="signup_not_confirmed",
         )
+    attended = attendance == Attendance.ATTENDED
     if not attended and contribution_cents:
         raise Invalid(
             "contribution_cents",
             _l("A no-show has no contribution to record."),
             reason="no_show_contribution",
         )
-    signup.attendance = Attendance.ATTENDED if attended else Attendance.NO_SHOW
+    signup.attendance = attendance
     signup.contribution_cents = contribution_cents if attended else None
     signup.checked_in_at = utcnow()
     signup.checked_in_by_id = user.id
@@ -147,6 +148,7 @@ def meal_summary(user: User, meal_id: int) -> dict[str, Any]:
         "meal_id": meal.id,
         "status": effective_status(meal),
         "cost_price_cents": meal.cost_price_cents,
+        "currency": meal.canteen.currency,
         "availability": availability(pools, waitlists),
         "seats": {
             "capacity": sum(p.capacity for p in pools),

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -52,6 +53,10 @@ class Canteen(TimestampMixin, db.Model):
     address: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     default_capacity: Mapped[int] = mapped_column(Integer)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # ISO 4217: what its meals' `cost_price_cents` (minor units) and contributions are in.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
 
 
 class CanteenHost(db.Model):

@@ -13,6 +13,7 @@ from neighbours.meals.schemas import (
     CanteenPageSchema,
     CanteenUpdateSchema,
     CheckInSchema,
+    HostingPageSchema,
     HostSignupListArgs,
     HostSignupPageSchema,
     MealCreateSchema,
@@ -21,6 +22,7 @@ from neighbours.meals.schemas import (
     MealPageSchema,
     MealSummarySchema,
     MealUpdateSchema,
+    MyMealPageSchema,
     PublishArgs,
     SignupCreateSchema,
     SignupSchema,
@@ -194,3 +196,23 @@ def check_in(data: dict, signup_id: int) -> object:
 def meal_summary(meal_id: int) -> object:
     """Seats, attendance, no-shows and contributions against cost price (hosts)."""
     return services.meal_summary(current_user(), meal_id)
+
+
+@blp.route("/me/meals", methods=["GET"])
+@login_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, MyMealPageSchema)
+def my_meals(args: dict) -> object:
+    """My upcoming signups (confirmed and waitlisted) across my neighbourhoods, soonest first,
+    each with its meal as the meal list shows it."""
+    return services.my_meals(current_user(), **args)
+
+
+@blp.route("/me/hosting", methods=["GET"])
+@login_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, HostingPageSchema)
+def my_hosting(args: dict) -> object:
+    """The meals I host from the start of today (in each canteen's time zone), soonest first,
+    with their availability: the host's day."""
+    return services.my_hosting(current_user(), **args)

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from neighbours.accounts.schemas import DietarySchema, TrimmedSchema
+from neighbours.accounts.schemas import DietarySchema, PersonSchema, TrimmedSchema
 from neighbours.dietary import DIETS, EU_ALLERGENS
 from neighbours.errors import FieldError
 from neighbours.fields import UTCDateTime
@@ -18,6 +18,27 @@ from neighbours.pagination import PageArgs, page_schema
 POOL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 # Sorted: the OpenAPI document lists them as an enum and must be the same on every run.
 _TIMEZONES = tuple(sorted(available_timezones()))
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY_HELP = "ISO 4217 code of the currency its meals are priced in (EUR, CHF, GBP...)"
+_COST_HELP = "The cost of one person's meal, in the minor unit (cents) of the canteen's `currency`"
+
+
+def _latitude(**kwargs: object) -> ma.fields.Float:
+    return ma.fields.Float(validate=ma.validate.Range(min=-90, max=90), **kwargs)
+
+
+def _longitude(**kwargs: object) -> ma.fields.Float:
+    return ma.fields.Float(validate=ma.validate.Range(min=-180, max=180), **kwargs)
+
+
+def _currency(**kwargs: object) -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.Regexp(
+            CURRENCY, error=_l("Not an ISO 4217 currency code such as EUR.")
+        ),
+        metadata={"description": _CURRENCY_HELP, "pattern": CURRENCY.pattern},
+        **kwargs,
+    )
 
 
 class CanteenCreateSchema(TrimmedSchema):
@@ -30,6 +51,9 @@ class CanteenCreateSchema(TrimmedSchema):
     default_capacity = ma.fields.Integer(
         required=True, strict=True, validate=ma.validate.Range(min=1, max=500)
     )
+    latitude = _latitude(load_default=None, allow_none=True)
+    longitude = _longitude(load_default=None, allow_none=True)
+    currency = _currency(load_default="EUR")
 
 
 class CanteenUpdateSchema(TrimmedSchema):
@@ -40,25 +64,31 @@ class CanteenUpdateSchema(TrimmedSchema):
         validate=ma.validate.OneOf(_TIMEZONES, error="Not an IANA time zone such as Europe/Paris.")
     )
     default_capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=500))
+    latitude = _latitude(allow_none=True)
+    longitude = _longitude(allow_none=True)
+    currency = _currency()
 
 
-class HostSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
+class CanteenBriefSchema(ma.Schema):
+    """A canteen as embedded in a meal: where it is, its clock and its currency."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    address = ma.fields.String(required=True)
+    timezone = ma.fields.String(required=True)
+    latitude = ma.fields.Float(required=True, allow_none=True)
+    longitude = ma.fields.Float(required=True, allow_none=True)
+    currency = ma.fields.String(required=True, metadata={"description": _CURRENCY_HELP})
 
 
-class CanteenSchema(ma.Schema):
-    id = ma.fields.Integer()
+class CanteenSchema(CanteenBriefSchema):
     neighbourhood_id = ma.fields.Integer()
-    name = ma.fields.String()
-    address = ma.fields.String()
-    timezone = ma.fields.String()
     default_capacity = ma.fields.Integer()
     created_at = UTCDateTime()
 
 
 class CanteenDetailSchema(CanteenSchema):
-    hosts = ma.fields.List(ma.fields.Nested(HostSchema))
+    hosts = ma.fields.List(ma.fields.Nested(PersonSchema))
 
 
 CanteenPageSchema = page_schema(CanteenSchema, "CanteenPage")
@@ -118,7 +148,10 @@ class MealCreateSchema(TrimmedSchema):
     allergens = _allergen_list()
     diets = _diet_list()
     cost_price_cents = ma.fields.Integer(
-        load_default=0, strict=True, validate=ma.validate.Range(min=0, max=100_000)
+        load_default=0,
+        strict=True,
+        validate=ma.validate.Range(min=0, max=100_000),
+        metadata={"description": _COST_HELP},
     )
 
 
@@ -134,7 +167,9 @@ class MealUpdateSchema(TrimmedSchema):
     allergens = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(EU_ALLERGENS)))
     diets = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(DIETS)))
     cost_price_cents = ma.fields.Integer(
-        strict=True, validate=ma.validate.Range(min=0, max=100_000)
+        strict=True,
+        validate=ma.validate.Range(min=0, max=100_000),
+        metadata={"description": _COST_HELP},
     )
 
 
@@ -148,7 +183,7 @@ class MealListArgs(PageArgs):
         load_default=None,
         metadata={
             "description": "ISO 8601 date-time with an offset; meals starting at or after it "
-            "(default: now, so only upcoming meals)"
+            "(default: meals not yet ended, so upcoming ones and those in progress)"
         },
     )
     to = UTCDateTime(
@@ -178,11 +213,15 @@ class MySignupBriefSchema(ma.Schema):
     pool = ma.fields.Function(lambda s: s.pool.key)
     party_size = ma.fields.Integer()
     status = ma.fields.Enum(SignupStatus, by_value=True)
+    waitlist_position = ma.fields.Integer(
+        allow_none=True, metadata={"description": "1 for the next served; null unless waitlisted"}
+    )
 
 
 class MealSchema(ma.Schema):
     id = ma.fields.Integer()
-    canteen_id = ma.fields.Integer()
+    canteen = ma.fields.Nested(CanteenBriefSchema)
+    is_host = ma.fields.Boolean(metadata={"description": "whether I host this meal"})
     neighbourhood_id = ma.fields.Integer()
     title = ma.fields.String()
     menu = ma.fields.String()
@@ -191,7 +230,7 @@ class MealSchema(ma.Schema):
     signup_closes_at = UTCDateTime()
     allergens = ma.fields.List(ma.fields.String())
     diets = ma.fields.List(ma.fields.String())
-    cost_price_cents = ma.fields.Integer()
+    cost_price_cents = ma.fields.Integer(metadata={"description": _COST_HELP})
     status = ma.fields.String(metadata={"enum": ["draft", "published", "cancelled", "done"]})
     cancel_reason = ma.fields.String(allow_none=True)
     pools = ma.fields.List(ma.fields.Nested(PoolSchema))
@@ -210,7 +249,6 @@ class MealSchema(ma.Schema):
 
 
 class MealDetailSchema(MealSchema):
-    my_waitlist_position = ma.fields.Integer(attribute="my_position", allow_none=True)
     conversation_id = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "the meal's conversation: its hosts and confirmed diners"},
@@ -218,6 +256,7 @@ class MealDetailSchema(MealSchema):
 
 
 MealPageSchema = page_schema(MealSchema, "MealPage")
+HostingPageSchema = page_schema(MealSchema, "HostingPage")
 
 
 class CancelMealSchema(TrimmedSchema):
@@ -251,16 +290,22 @@ class SignupSchema(ma.Schema):
     created_at = UTCDateTime()
 
 
-class DinerSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
-    dietary = ma.fields.Nested(DietarySchema)
+class MyMealSchema(SignupSchema):
+    """One of my signups, with its meal as the meal list shows it."""
+
+    meal = ma.fields.Nested(MealSchema)
+
+
+MyMealPageSchema = page_schema(MyMealSchema, "MyMealPage")
 
 
 class HostSignupSchema(ma.Schema):
     id = ma.fields.Integer()
     meal_id = ma.fields.Integer()
-    user = ma.fields.Nested(DinerSchema)
+    user = ma.fields.Nested(PersonSchema)
+    dietary = ma.fields.Nested(
+        DietarySchema, metadata={"description": "the diner's declared diets and allergens"}
+    )
     pool = ma.fields.Function(lambda s: s.pool.key)
     party_size = ma.fields.Integer()
     note = ma.fields.String(allow_none=True)
@@ -292,7 +337,12 @@ class HostSignupListArgs(PageArgs):
 
 
 class CheckInSchema(ma.Schema):
-    attended = ma.fields.Boolean(required=True)
+    attendance = ma.fields.Enum(
+        Attendance,
+        by_value=True,
+        required=True,
+        metadata={"description": "as the signup's `attendance`: `attended` or `no_show`"},
+    )
     contribution_cents = ma.fields.Integer(
         load_default=None,
         allow_none=True,
@@ -329,7 +379,8 @@ class ContributionTotalsSchema(ma.Schema):
 class MealSummarySchema(ma.Schema):
     meal_id = ma.fields.Integer()
     status = ma.fields.String()
-    cost_price_cents = ma.fields.Integer()
+    cost_price_cents = ma.fields.Integer(metadata={"description": _COST_HELP})
+    currency = ma.fields.String(metadata={"description": _CURRENCY_HELP})
     availability = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Nested(PoolAvailabilitySchema)
     )

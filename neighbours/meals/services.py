@@ -5,11 +5,13 @@ hold each use case.
 - `views`: what a reader sees (availability...);  - `ledger`: the meal lock, seats, waitlist;
 - `lifecycle`: create, edit, publish, cancel;     - `signups`: diners' signups;
 - `host_tools`: signup list, check-in, summary;   - `conversations`: who is in a meal's chat;
+- `agenda`: my meals and the meals I host;
 - `departures`: leaving, losing the host role, account deletion; `live`: sockets.
 """
 
 from __future__ import annotations
 
+from neighbours.meals.agenda import my_hosting, my_meals
 from neighbours.meals.canteens import canteen_hosts, create_canteen, list_canteens, update_canteen
 from neighbours.meals.host_tools import (
     HostSignupPage,
@@ -69,6 +71,8 @@ __all__ = [
     "list_signups",
     "meal_summary",
     "meal_view",
+    "my_hosting",
+    "my_meals",
     "my_signup",
     "promote_waitlist",
     "publish_meal",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, inspect, select
+from sqlalchemy.orm import aliased
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
-from neighbours.dietary import DIETS, clashing_allergens
+from neighbours.dietary import clashing_allergens, unsuited_diets
 from neighbours.extensions import db
 from neighbours.meals import policies
 from neighbours.meals.models import (
+    Canteen,
     Meal,
     MealStatus,
     SeatPool,
@@ -28,17 +30,31 @@ ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 
 
 @dataclass
+class SignupView(View, row="signup"):
+    signup: Signup
+    waitlist_position: int | None
+    warnings: list[str] = field(default_factory=list)
+    unsuited_diets: list[str] = field(default_factory=list)
+
+    @property
+    def dietary(self) -> dict[str, list[str]]:
+        """The diner's declared needs, for the hosts' list."""
+        return self.signup.user.dietary
+
+
+@dataclass
 class MealView(View, row="meal"):
-    """A meal with its pools' availability (and, for a diner, their own signup)."""
+    """A meal with its canteen, its pools' availability and, for the reader, whether they host
+    it, their own signup (with its waitlist position) and what in it doesn't suit them."""
 
     meal: Meal
     pools: list[SeatPool]
     waitlists: dict[int, int]
-    my_signup: Signup | None = None
-    my_position: int | None = None
+    my_signup: SignupView | None = None
     warnings: list[str] = field(default_factory=list)
     unsuited_diets: list[str] = field(default_factory=list)
     conversation_id: int | None = None
+    is_host: bool = False
 
     @property
     def status(self) -> str:
@@ -95,46 +111,84 @@ def waitlist_counts(meal_ids: list[int]) -> dict[int, int]:
 
 
 def waitlist_position(signup: Signup) -> int | None:
-    if signup.status != SignupStatus.WAITLISTED:
-        return None
-    ahead = db.session.execute(
-        select(func.count()).where(
-            Signup.pool_id == signup.pool_id,
-            Signup.status == SignupStatus.WAITLISTED,
-            Signup.waitlist_seq < signup.waitlist_seq,
+    return waitlist_positions([signup]).get(signup.id)
+
+
+def waitlist_positions(signups: list[Signup]) -> dict[int, int]:
+    """Signup id -> place on its pool's waitlist (1: the next served), for the waitlisted
+    ones among `signups`: one query, none when nobody waits."""
+    waiting = [s.id for s in signups if s.status == SignupStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    ahead = aliased(Signup)
+    rows = db.session.execute(
+        select(Signup.id, func.count(ahead.id))
+        .join(
+            ahead,
+            and_(
+                ahead.pool_id == Signup.pool_id,
+                ahead.status == SignupStatus.WAITLISTED,
+                ahead.waitlist_seq <= Signup.waitlist_seq,
+            ),
         )
-    ).scalar_one()
-    return ahead + 1
+        .where(Signup.id.in_(waiting))
+        .group_by(Signup.id)
+    ).all()
+    return {signup_id: n for signup_id, n in rows}
 
 
 def warnings_for(user: User, meal: Meal) -> tuple[list[str], list[str]]:
     clashes = clashing_allergens(list(user.allergens or []), list(meal.allergens or []))
-    unsuited = [d for d in DIETS if d in (user.diets or []) and d not in (meal.diets or [])]
+    unsuited = unsuited_diets(list(user.diets or []), list(meal.diets or []))
     return clashes, unsuited
 
 
-def _my_signup(user: User, meal_id: int) -> Signup | None:
-    return db.session.execute(
-        select(Signup).where(
-            Signup.meal_id == meal_id, Signup.user_id == user.id, Signup.status.in_(ACTIVE)
+def meal_views(user: User, meals: list[Meal]) -> list[MealView]:
+    """Views of several meals for one reader in a bounded number of queries, whatever their
+    number: canteens, pools, waitlists, the reader's signups (and waitlist positions) and the
+    canteens they host."""
+    ids = [m.id for m in meals]
+    if not ids:
+        return []
+    canteen_ids = sorted({m.canteen_id for m in meals})
+    unloaded = sorted({m.canteen_id for m in meals if "canteen" in inspect(m).unloaded})
+    if unloaded:
+        # Into the session: each `meal.canteen` is then read from it, without a query.
+        db.session.execute(select(Canteen).where(Canteen.id.in_(unloaded))).scalars().all()
+    pools = pools_of(ids)
+    waitlists = waitlist_counts(ids)
+    mine = {
+        s.meal_id: s
+        for s in db.session.execute(
+            select(Signup)
+            .where(Signup.meal_id.in_(ids), Signup.user_id == user.id, Signup.status.in_(ACTIVE))
+            .options(db.joinedload(Signup.pool))
+        ).scalars()
+    }
+    positions = waitlist_positions(list(mine.values()))
+    hosted = policies.hosted_canteens(user, canteen_ids)
+    views = []
+    for meal in meals:
+        warnings, unsuited = warnings_for(user, meal)
+        signup = mine.get(meal.id)
+        views.append(
+            MealView(
+                meal,
+                pools[meal.id],
+                waitlists,
+                SignupView(signup, positions.get(signup.id)) if signup else None,
+                warnings,
+                unsuited,
+                is_host=meal.canteen_id in hosted,
+            )
         )
-    ).scalar_one_or_none()
+    return views
 
 
 def meal_view(user: User, meal: Meal) -> MealView:
-    pools = pools_of([meal.id])[meal.id]
-    mine = _my_signup(user, meal.id)
-    warnings, unsuited = warnings_for(user, meal)
-    return MealView(
-        meal,
-        pools,
-        waitlist_counts([meal.id]),
-        my_signup=mine,
-        my_position=waitlist_position(mine) if mine else None,
-        warnings=warnings,
-        unsuited_diets=unsuited,
-        conversation_id=meal_conversation_id(meal.id),
-    )
+    view = meal_views(user, [meal])[0]
+    view.conversation_id = meal_conversation_id(meal.id)
+    return view
 
 
 def get_meal(user: User, meal_id: int) -> MealView:
@@ -150,14 +204,19 @@ def list_meals(
     limit: int,
     after: str | None,
 ) -> Page[MealView]:
-    """Upcoming published meals, soonest first, with availability: four queries a page."""
+    """Published meals soonest first, with availability. By default those not yet ended: the
+    upcoming ones and those in progress (the host checks diners in during the meal)."""
     neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
     neighbourhood_policies.require_member(user, neighbourhood)
-    stmt = select(Meal).where(
-        Meal.neighbourhood_id == neighbourhood.id,
-        Meal.status == MealStatus.PUBLISHED,
-        Meal.starts_at >= (from_ or utcnow()),
+    stmt = (
+        select(Meal)
+        .where(Meal.neighbourhood_id == neighbourhood.id, Meal.status == MealStatus.PUBLISHED)
+        .options(db.joinedload(Meal.canteen))
     )
+    if from_ is None:
+        stmt = stmt.where(Meal.ends_at > utcnow())
+    else:
+        stmt = stmt.where(Meal.starts_at >= from_)
     if to is not None:
         stmt = stmt.where(Meal.starts_at < to)
     page = paginate(
@@ -168,26 +227,7 @@ def list_meals(
         limit=limit,
         after=after,
     )
-    ids = [m.id for m in page.items]
-    pools = pools_of(ids)
-    waitlists = waitlist_counts(ids)
-    mine: dict[int, Signup] = {}
-    if ids:
-        mine = {
-            s.meal_id: s
-            for s in db.session.execute(
-                select(Signup).where(
-                    Signup.meal_id.in_(ids), Signup.user_id == user.id, Signup.status.in_(ACTIVE)
-                )
-            ).scalars()
-        }
-    views = []
-    for meal in page.items:
-        warnings, unsuited = warnings_for(user, meal)
-        views.append(
-            MealView(meal, pools[meal.id], waitlists, mine.get(meal.id), None, warnings, unsuited)
-        )
-    return Page(views, page.next_cursor)
+    return Page(meal_views(user, page.items), page.next_cursor)
 
 
 def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, int]], int]:
@@ -196,11 +236,3 @@ def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, i
     meal = policies.visible_meal(user, meal_id)
     seats = availability(pools_of([meal.id])[meal.id], waitlist_counts([meal.id]))
     return meal.neighbourhood_id, seats, meal.availability_version
-
-
-@dataclass
-class SignupView(View, row="signup"):
-    signup: Signup
-    waitlist_position: int | None
-    warnings: list[str] = field(default_factory=list)
-    unsuited_diets: list[str] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.accounts.schemas import PersonSchema, TrimmedSchema
 from neighbours.errors import FieldError
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.messages.models import ConversationKind
@@ -13,16 +13,10 @@ from neighbours.moderation.models import ContentStatus
 from neighbours.pagination import PageArgs, cursor_field, page_schema
 
 
-class ParticipantSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
-    avatar_url = ma.fields.String(allow_none=True)
-
-
 class MessageSchema(ma.Schema):
     id = ma.fields.Integer()
     conversation_id = ma.fields.Integer()
-    author = ma.fields.Nested(ParticipantSchema)
+    author = ma.fields.Nested(PersonSchema)
     body = ma.fields.Method(
         "_body", allow_none=True, metadata={"description": "null once a moderator hid it"}
     )
@@ -40,7 +34,7 @@ class ConversationSchema(ma.Schema):
     title = ma.fields.String(allow_none=True)
     neighbourhood_id = ma.fields.Integer()
     meal_id = ma.fields.Integer(allow_none=True)
-    participants = ma.fields.List(ma.fields.Nested(ParticipantSchema))
+    participants = ma.fields.List(ma.fields.Nested(PersonSchema))
     last_message = ma.fields.Nested(MessageSchema, allow_none=True)
     unread_count = ma.fields.Integer()
     created_at = UTCDateTime()

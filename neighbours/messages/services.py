@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
+from neighbours.accounts import badges
 from neighbours.accounts.models import User
 from neighbours.accounts.schemas import person as embedded_person
 from neighbours.database import utcnow
@@ -321,6 +322,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
                     "preview": body[:100],
                 },
             )
+    badges.changed(everyone)
     db.session.commit()
     return message
 
@@ -335,7 +337,7 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
             _l("Not a message of this conversation."),
             reason="not_in_conversation",
         )
-    db.session.execute(
+    moved = db.session.execute(
         update(Participant)
         .where(
             Participant.conversation_id == conversation.id,
@@ -344,6 +346,8 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
         )
         .values(last_read_message_id=up_to_message_id)
     )
+    if moved.rowcount:
+        badges.changed([user.id])
     db.session.commit()
     view = _views(user, [conversation])[0]
     db.session.refresh(participant)

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.accounts.schemas import PersonSchema, TrimmedSchema
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.moderation.models import Decision, ItemStatus, ReportReason, TargetType
 from neighbours.pagination import PageArgs, page_schema
-
-
-class ActorSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
 
 
 class ReportCreateSchema(TrimmedSchema):
@@ -36,7 +31,7 @@ class ReportSchema(ma.Schema):
 
 
 class QueueReportSchema(ReportSchema):
-    reporter = ma.fields.Nested(ActorSchema)
+    reporter = ma.fields.Nested(PersonSchema)
 
 
 class SnapshotAuthorSchema(ma.Schema):
@@ -127,7 +122,7 @@ class LogTargetSchema(ma.Schema):
 
 class LogEntrySchema(ma.Schema):
     id = ma.fields.Integer()
-    actor = ma.fields.Nested(ActorSchema, allow_none=True)
+    actor = ma.fields.Nested(PersonSchema, allow_none=True)
     action = ma.fields.String()
     target = ma.fields.Function(lambda e: {"type": e.target_type, "id": e.target_id})
     reason = ma.fields.String(allow_none=True)

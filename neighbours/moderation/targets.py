@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
 from neighbours.accounts.models import User
+from neighbours.accounts.schemas import person as embedded_person
 from neighbours.accounts.services import visible_user
 from neighbours.errors import NotFound
 from neighbours.extensions import db
@@ -87,8 +88,8 @@ def is_content(target_type: TargetType) -> bool:
 
 
 def person(user: User | None) -> dict[str, Any] | None:
-    """An author as a snapshot shows them."""
-    return {"id": user.id, "display_name": user.display_name} if user else None
+    """An author as a snapshot shows them: the one shape of a person."""
+    return embedded_person(user) if user else None
 
 
 def resolve_target(user: User, target_type: TargetType, target_id: int) -> Target:

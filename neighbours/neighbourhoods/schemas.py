@@ -7,7 +7,7 @@ import re
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from neighbours.accounts.schemas import TrimmedSchema
+from neighbours.accounts.schemas import PersonSchema, TrimmedSchema
 from neighbours.fields import UTCDateTime
 from neighbours.i18n import template
 from neighbours.neighbourhoods.models import JoinPolicy, MembershipStatus, Role
@@ -128,14 +128,13 @@ class MembershipSchema(ma.Schema):
     created_at = UTCDateTime()
 
 
-class MemberUserSchema(ma.Schema):
+class MemberSchema(ma.Schema):
     id = ma.fields.Integer()
-    display_name = ma.fields.String()
-    avatar_url = ma.fields.String(allow_none=True)
-
-
-class MemberSchema(MembershipSchema):
-    user = ma.fields.Nested(MemberUserSchema)
+    neighbourhood_id = ma.fields.Integer()
+    user = ma.fields.Nested(PersonSchema)
+    status = _enum_field(MembershipStatus)
+    role = _enum_field(Role)
+    created_at = UTCDateTime()
     message = ma.fields.Function(
         lambda m: m.message if m.status == MembershipStatus.PENDING else None,
         allow_none=True,

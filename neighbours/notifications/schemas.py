@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from neighbours.accounts.schemas import BadgesSchema
 from neighbours.fields import UTCDateTime, row_id
 from neighbours.notifications.models import Notification
 from neighbours.notifications.types import PAYLOADS, NotificationType, normalized, text
@@ -93,8 +94,11 @@ class MarkReadResultSchema(ma.Schema):
     updated = ma.fields.Integer()
 
 
-class BadgesSchema(ma.Schema):
-    """Unread totals: what `badges:updated` sends to the user's room when either changes."""
-
-    unread_notifications = ma.fields.Integer(required=True)
-    unread_messages = ma.fields.Integer(required=True)
+__all__ = [
+    "BadgesSchema",  # the `badges:updated` payload, declared by accounts for `/me`
+    "MarkReadResultSchema",
+    "MarkReadSchema",
+    "NotificationListArgs",
+    "NotificationPageSchema",
+    "dump_notification",
+]

@@ -210,7 +210,7 @@ def test_delete_me_anonymises_and_ends_every_session(auth, api, db):
     # Others no longer see a member, nor a profile.
     assert_error(api.get(f"/users/{ana.id}", headers=bob.headers), 404)
     members = api.get(f"/neighbourhoods/{croix.id}/members", headers=bob.headers)
-    assert ana.id not in [m["user_id"] for m in members.get_json()["items"]]
+    assert ana.id not in [m["user"]["id"] for m in members.get_json()["items"]]
 
 
 def test_delete_me_email_can_register_again(auth, api):

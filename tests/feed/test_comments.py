@@ -30,7 +30,7 @@ def test_comments_come_oldest_first_with_reply_to_and_count(client, quartier):
     assert first == {
         "id": first["id"],
         "post_id": post,
-        "author": {"id": quartier.bob.id, "display_name": "Bob"},
+        "author": {"id": quartier.bob.id, "display_name": "Bob", "avatar_url": None},
         "body": "I have one",
         "reply_to": None,
         "status": "published",

@@ -15,7 +15,11 @@ def test_a_members_socket_follows_the_feed_and_another_neighbourhood_hears_nothi
     [created] = received(bobs, "post:created")
     assert created == post | {"my_reactions": []}
     assert created["title"] == "Street party"
-    assert created["author"] == {"id": quartier.alice.id, "display_name": "Alice"}
+    assert created["author"] == {
+        "id": quartier.alice.id,
+        "display_name": "Alice",
+        "avatar_url": None,
+    }
 
     r = api.patch(
         f"/posts/{post['id']}",

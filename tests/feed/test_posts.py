@@ -34,7 +34,7 @@ def test_a_member_posts_and_gets_the_post_back(api, quartier):
     assert post == {
         "id": post["id"],
         "neighbourhood_id": quartier.id,
-        "author": {"id": quartier.alice.id, "display_name": "Alice"},
+        "author": {"id": quartier.alice.id, "display_name": "Alice", "avatar_url": None},
         "category": "lend_borrow",
         "title": "Ladder to lend",
         "body": "3 m, in the cellar",

@@ -153,7 +153,9 @@ def test_member_reads_a_canteen_with_its_hosts(api, auth, kitchen):
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["id"] == canteen.id
-    assert body["hosts"] == [{"id": canteen.host.id, "display_name": canteen.host.display_name}]
+    assert body["hosts"] == [
+        {"id": canteen.host.id, "display_name": canteen.host.display_name, "avatar_url": None}
+    ]
 
 
 @pytest.mark.parametrize("status", [None, "pending"])

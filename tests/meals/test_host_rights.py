@@ -101,7 +101,7 @@ def host_powers(client: Any, dinner: dict[str, Any], actor: Any) -> dict[str, An
         "summary": client.get(v1(f"/meals/{meal.id}/summary"), headers=actor.headers),
         "check_in": client.post(
             v1(f"/signups/{dinner['signup']['id']}/check-in"),
-            json={"attended": True},
+            json={"attendance": "attended"},
             headers=actor.headers,
         ),
         "read_conversation": client.get(f"{conversation}/messages", headers=actor.headers),
@@ -132,7 +132,7 @@ def test_a_current_host_has_every_power(client, dinner):
         "write_conversation": 201,
     }
     signups = answers["signups"].get_json()
-    assert signups["items"][0]["user"]["dietary"] == {
+    assert signups["items"][0]["dietary"] == {
         "diets": ["vegetarian"],
         "allergens": ["milk"],
     }

@@ -66,14 +66,11 @@ def test_host_lists_every_signup_with_dietary_needs(api, dinner):
     ana = body["items"][0]
     assert ana["id"] == signups["ana"]["id"]
     assert ana["meal_id"] == meal.id
-    assert ana["user"] == {
-        "id": people["ana"].id,
-        "display_name": "Ana",
-        "dietary": {"diets": ["vegetarian"], "allergens": ["nuts", "milk"]},
-    }
+    assert ana["user"] == {"id": people["ana"].id, "display_name": "Ana", "avatar_url": None}
+    assert ana["dietary"] == {"diets": ["vegetarian"], "allergens": ["nuts", "milk"]}
     assert ana["attendance"] is None
     assert ana["contribution_cents"] is None
-    assert body["items"][2]["user"]["dietary"] == {
+    assert body["items"][2]["dietary"] == {
         "diets": ["vegan", "gluten_free"],
         "allergens": ["nuts"],
     }
@@ -162,7 +159,9 @@ def test_host_signup_list_bad_query_is_422(api, dinner, query, field):
 
 def test_host_checks_in_attended_with_a_contribution(client, api, dinner):
     signup = dinner["signups"]["ana"]
-    r = check_in(client, dinner["host"], signup["id"], attended=True, contribution_cents=1200)
+    r = check_in(
+        client, dinner["host"], signup["id"], attendance="attended", contribution_cents=1200
+    )
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert (body["id"], body["status"], body["attendance"], body["contribution_cents"]) == (
@@ -177,13 +176,13 @@ def test_host_checks_in_attended_with_a_contribution(client, api, dinner):
 
 def test_host_marks_a_no_show_and_can_correct_it(client, dinner):
     host, signup_id = dinner["host"], dinner["signups"]["ben"]["id"]
-    r = check_in(client, host, signup_id, attended=False)
+    r = check_in(client, host, signup_id, attendance="no_show")
     assert r.status_code == 200, r.get_json()
     assert (r.get_json()["attendance"], r.get_json()["contribution_cents"]) == ("no_show", None)
     # Ben turned up late after all.
-    r = check_in(client, host, signup_id, attended=True, contribution_cents=0)
+    r = check_in(client, host, signup_id, attendance="attended", contribution_cents=0)
     assert (r.get_json()["attendance"], r.get_json()["contribution_cents"]) == ("attended", 0)
-    r = check_in(client, host, signup_id, attended=False, contribution_cents=None)
+    r = check_in(client, host, signup_id, attendance="no_show", contribution_cents=None)
     assert (r.get_json()["attendance"], r.get_json()["contribution_cents"]) == ("no_show", None)
 
 
@@ -192,7 +191,7 @@ def test_a_no_show_with_a_contribution_is_422(client, api, dinner):
         client,
         dinner["host"],
         dinner["signups"]["ana"]["id"],
-        attended=False,
+        attendance="no_show",
         contribution_cents=500,
     )
     assert_error(r, 422, "contribution_cents")
@@ -202,7 +201,7 @@ def test_a_no_show_with_a_contribution_is_422(client, api, dinner):
 
 @pytest.mark.parametrize("who", ["cleo", "dan"])
 def test_only_confirmed_diners_can_be_checked_in(client, dinner, who):
-    r = check_in(client, dinner["host"], dinner["signups"][who]["id"], attended=True)
+    r = check_in(client, dinner["host"], dinner["signups"][who]["id"], attendance="attended")
     assert_error(r, 409)
 
 
@@ -215,24 +214,28 @@ def test_check_in_is_for_the_canteens_hosts(client, auth, kitchen, dinner, who):
         "moderator": lambda: nh.moderator,
         "other_host": lambda: kitchen.canteen(nh).host,
     }[who]()
-    r = check_in(client, actor, dinner["signups"]["ana"]["id"], attended=True, contribution_cents=1)
+    r = check_in(
+        client, actor, dinner["signups"]["ana"]["id"], attendance="attended", contribution_cents=1
+    )
     assert_error(r, 403)
 
 
 def test_check_in_outside_the_neighbourhood_is_404(client, kitchen, dinner):
     other = kitchen.canteen()
-    assert_error(check_in(client, other.host, dinner["signups"]["ana"]["id"], attended=True), 404)
-    assert_error(check_in(client, other.host, 999999, attended=True), 404)
+    assert_error(
+        check_in(client, other.host, dinner["signups"]["ana"]["id"], attendance="attended"), 404
+    )
+    assert_error(check_in(client, other.host, 999999, attendance="attended"), 404)
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "attended"),
-        ({"attended": "perhaps"}, "attended"),
-        ({"attended": True, "contribution_cents": -100}, "contribution_cents"),
-        ({"attended": True, "contribution_cents": "a lot"}, "contribution_cents"),
-        ({"attended": True, "contribution_cents": 2.5}, "contribution_cents"),
+        ({}, "attendance"),
+        ({"attendance": "perhaps"}, "attendance"),
+        ({"attendance": "attended", "contribution_cents": -100}, "contribution_cents"),
+        ({"attendance": "attended", "contribution_cents": "a lot"}, "contribution_cents"),
+        ({"attendance": "attended", "contribution_cents": 2.5}, "contribution_cents"),
     ],
 )
 def test_check_in_bad_input_is_422(api, dinner, body, field):
@@ -248,7 +251,7 @@ def test_check_in_after_the_meal_was_cancelled_is_409(client, api, dinner):
     meal, host = dinner["meal"], dinner["host"]
     r = api.post(f"/meals/{meal.id}/cancel", json={"reason": "Storm"}, headers=host.headers)
     assert r.status_code == 200
-    assert_error(check_in(client, host, dinner["signups"]["ana"]["id"], attended=True), 409)
+    assert_error(check_in(client, host, dinner["signups"]["ana"]["id"], attendance="attended"), 409)
 
 
 # --- GET /meals/{id}/summary --------------------------------------------------------------
@@ -267,10 +270,10 @@ def test_meal_summary_adds_up(client, api, auth, kitchen):
     assert signed_up(client, meal, people["f"], party_size=2)["status"] == "waitlisted"
     ids["g"] = signed_up(client, meal, people["g"], pool="kitchen", party_size=2)["id"]
     for name, body in {
-        "a": {"attended": True, "contribution_cents": 1200},
-        "b": {"attended": True, "contribution_cents": 300},
-        "c": {"attended": False},
-        "d": {"attended": True},
+        "a": {"attendance": "attended", "contribution_cents": 1200},
+        "b": {"attendance": "attended", "contribution_cents": 300},
+        "c": {"attendance": "no_show"},
+        "d": {"attendance": "attended"},
     }.items():
         assert check_in(client, host, ids[name], **body).status_code == 200
     r = api.get(f"/meals/{meal.id}/summary", headers=host.headers)
@@ -279,6 +282,7 @@ def test_meal_summary_adds_up(client, api, auth, kitchen):
         "meal_id": meal.id,
         "status": "published",
         "cost_price_cents": 500,
+        "currency": "EUR",
         "availability": {
             "table": {"capacity": 10, "taken": 9, "left": 1, "waitlist": 1},
             "kitchen": {"capacity": 2, "taken": 2, "left": 0, "waitlist": 0},

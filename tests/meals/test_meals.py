@@ -44,7 +44,16 @@ def test_host_creates_a_draft_with_default_pools(api, kitchen):
     body = r.get_json()
     starts = datetime.fromisoformat(data["starts_at"])
     assert body["status"] == "draft"
-    assert body["canteen_id"] == canteen.id
+    assert body["canteen"] == {
+        "id": canteen.id,
+        "name": canteen.name,
+        "address": canteen.address,
+        "timezone": canteen.timezone,
+        "latitude": canteen.latitude,
+        "longitude": canteen.longitude,
+        "currency": "EUR",
+    }
+    assert body["is_host"] is True
     assert body["neighbourhood_id"] == canteen.neighbourhood.id
     assert body["title"] == "Soupe au pistou"
     assert body["starts_at"] == data["starts_at"]
@@ -198,11 +207,13 @@ def test_members_list_upcoming_published_meals_soonest_first(api, auth, kitchen)
     other_canteen = kitchen.meal(kitchen.canteen(nh), starts_in=timedelta(days=3))
     kitchen.meal(canteen, status="draft")
     kitchen.meal(canteen, status="cancelled")
-    kitchen.meal(canteen, starts_in=timedelta(hours=-1))  # started an hour ago
+    # Started an hour ago, ends in an hour: in progress, so still listed (the host checks in).
+    in_progress = kitchen.meal(canteen, starts_in=timedelta(hours=-1))
+    kitchen.meal(canteen, starts_in=timedelta(hours=-3))  # ended an hour ago
     kitchen.meal(kitchen.canteen(), starts_in=timedelta(days=2))  # another neighbourhood
     member = auth.member(nh, allergens=["milk"])
     r = api.get(f"/neighbourhoods/{nh.id}/meals", headers=member.headers)
-    assert _ids(r) == [sooner.id, other_canteen.id, later.id]
+    assert _ids(r) == [in_progress.id, sooner.id, other_canteen.id, later.id]
     first = r.get_json()["items"][0]
     assert first["status"] == "published"
     assert first["availability"] == {
@@ -367,6 +378,8 @@ def test_list_meals_costs_the_same_queries_for_3_or_30_meals(client, auth, kitch
     assert small[0] == 3
     assert large[0] == 30
     assert large[1] == small[1]
+    # The page, canteens, pools, waitlists, my signups, my waitlist places, hosted canteens,
+    # and the membership check: never one per meal.
     assert small[1] <= 10
 
 
@@ -391,11 +404,11 @@ def test_member_reads_a_meal(client, api, auth, kitchen):
     assert body["warnings"] == ["nuts"]
     assert body["unsuited_diets"] == ["vegan"]
     assert body["my_signup"] is None
-    assert body["my_waitlist_position"] is None
+    assert body["is_host"] is False
     signed_up(client, meal, member, party_size=2)
     body = api.get(f"/meals/{meal.id}", headers=member.headers).get_json()
     assert body["my_signup"]["status"] == "waitlisted"
-    assert body["my_waitlist_position"] == 1
+    assert body["my_signup"]["waitlist_position"] == 1
     assert body["version"] == 2
 
 

@@ -47,7 +47,11 @@ def test_every_kind_of_moderator_action_is_logged_newest_first(client, api, quar
         ("approve_member", {"type": "user", "id": pending.id}, None),
     ]
     for entry in entries:
-        assert entry["actor"] == {"id": mod.id, "display_name": mod.display_name}
+        assert entry["actor"] == {
+            "id": mod.id,
+            "display_name": mod.display_name,
+            "avatar_url": None,
+        }
         assert entry["created_at"].endswith("Z")
     by_action = {e["action"]: e for e in entries}
     assert by_action["change_role"]["details"] == {"previous": "member", "role": "host"}

@@ -53,9 +53,13 @@ def test_a_report_on_a_post_is_201_and_opens_one_queue_item(client, quartier):
     assert (item["status"], item["score"], item["reporter_count"]) == ("pending", 1, 1)
     assert item["target_status"] == "published" and item["auto_hidden"] is False
     assert item["content"]["title"] == "Cheap watches" and item["content"]["body"] == "Buy"
-    assert item["content"]["author"] == {"id": quartier.alice.id, "display_name": "Alice"}
+    assert item["content"]["author"] == {
+        "id": quartier.alice.id,
+        "display_name": "Alice",
+        "avatar_url": None,
+    }
     [entry] = item["reports"]
-    assert entry["reporter"] == {"id": quartier.bob.id, "display_name": "Bob"}
+    assert entry["reporter"] == {"id": quartier.bob.id, "display_name": "Bob", "avatar_url": None}
     assert entry["details"] == "Third time this week"
 
 

@@ -202,7 +202,7 @@ def test_a_user_in_several_neighbourhoods(auth, client, api):
     }
     for n in (croix, brotteaux):
         r = api.get(f"/neighbourhoods/{n.id}/members", headers=ana.headers)
-        assert ana.id in [m["user_id"] for m in r.get_json()["items"]]
+        assert ana.id in [m["user"]["id"] for m in r.get_json()["items"]]
     assert (
         api.delete(f"/neighbourhoods/{croix.id}/members/me", headers=ana.headers)
     ).status_code == 204
@@ -358,7 +358,7 @@ def test_moderators_change_roles(auth, client, api, membership_of):
         assert r.get_json()["role"] == role
         assert membership_of(croix.id, ana.id) == ("active", role)
     members = api.get(f"/neighbourhoods/{croix.id}/members", headers=ana.headers).get_json()
-    roles = {m["user_id"]: m["role"] for m in members["items"]}
+    roles = {m["user"]["id"]: m["role"] for m in members["items"]}
     assert roles == {croix.moderator.id: "moderator", ana.id: "member"}
 
 
@@ -483,7 +483,7 @@ def test_members_list_active_members_with_roles(auth, api):
     assert r.status_code == 200
     body = r.get_json()
     assert body["next_cursor"] is None
-    assert [(m["user_id"], m["role"], m["status"]) for m in body["items"]] == [
+    assert [(m["user"]["id"], m["role"], m["status"]) for m in body["items"]] == [
         (croix.moderator.id, "moderator", "active"),
         (host.id, "host", "active"),
         (ana.id, "member", "active"),
@@ -504,7 +504,7 @@ def test_pending_requests_are_for_moderators(auth, client):
     r = client.get(url, headers=croix.moderator.headers)
     assert r.status_code == 200
     items = r.get_json()["items"]
-    assert [(m["user_id"], m["status"], m["message"]) for m in items] == [
+    assert [(m["user"]["id"], m["status"], m["message"]) for m in items] == [
         (bob.id, "pending", "Bonjour !")
     ]
     assert_error(client.get(url, headers=ana.headers), 403)
@@ -531,7 +531,7 @@ def test_members_keyset_pagination_returns_each_member_once(auth, client):
         if after:
             url += f"&after={after}"
         page = client.get(url, headers=croix.moderator.headers).get_json()
-        seen += [m["user_id"] for m in page["items"]]
+        seen += [m["user"]["id"] for m in page["items"]]
         auth.member(croix)  # joins while we walk: after the cursor, so seen later
         after = page["next_cursor"]
         if not after:
