@@ -23,9 +23,11 @@ from neighbours.meals.models import (
     SignupStatus,
 )
 from neighbours.meals.views import (
+    MealView,
     SignupView,
     availability,
     effective_status,
+    meal_view,
     pools_of,
     waitlist_counts,
 )
@@ -37,6 +39,8 @@ class HostSignupPage:
     items: list[SignupView]
     next_cursor: str | None
     summary: dict[str, Any]
+    # The meal itself on the first page: the host's check-in screen in one request.
+    meal: MealView | None = None
 
 
 def dietary_summary(meal_id: int) -> dict[str, Any]:
@@ -94,7 +98,8 @@ def list_signups(
         counters[pool_id] += 1
         positions[signup_id] = counters[pool_id]
     items = [SignupView(s, positions.get(s.id)) for s in page.items]
-    return HostSignupPage(items, page.next_cursor, dietary_summary(meal.id))
+    first = meal_view(user, meal) if after is None else None
+    return HostSignupPage(items, page.next_cursor, dietary_summary(meal.id), first)
 
 
 def check_in(

@@ -328,6 +328,14 @@ class HostSignupPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(HostSignupSchema))
     next_cursor = ma.fields.String(allow_none=True)
     summary = ma.fields.Nested(DietarySummarySchema)
+    meal = ma.fields.Nested(
+        MealDetailSchema,
+        allow_none=True,
+        metadata={
+            "description": "The meal (availability, canteen, conversation) on the first page, "
+            "so that the host's check-in screen needs one request; null on later pages."
+        },
+    )
 
 
 class HostSignupListArgs(PageArgs):

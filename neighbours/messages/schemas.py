@@ -79,6 +79,14 @@ class MessageListArgs(PageArgs):
 
 class MessagePageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(MessageSchema))
+    conversation = ma.fields.Nested(
+        ConversationSchema,
+        allow_none=True,
+        metadata={
+            "description": "The conversation (participants, unread count) on a page asked for "
+            "without `after` or `before`, so that the screen needs one request; null otherwise."
+        },
+    )
     next_cursor = ma.fields.String(allow_none=True, metadata={"description": "newer messages"})
     prev_cursor = ma.fields.String(allow_none=True, metadata={"description": "older messages"})
     latest_cursor = ma.fields.String(

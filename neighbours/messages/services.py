@@ -227,6 +227,9 @@ class MessagePage:
     next_cursor: str | None
     prev_cursor: str | None
     latest_cursor: str | None
+    # The conversation itself (participants, unread count) on a page opened without a cursor:
+    # the conversation screen in one request.
+    conversation: ConversationView | None = None
 
 
 def list_messages(
@@ -271,11 +274,13 @@ def list_messages(
         )
     first, last = (items[0].id, items[-1].id) if items else (None, None)
     latest_cursor = encode_cursor([last]) if last is not None else after
+    opening = after is None and before is None
     return MessagePage(
         items,
         encode_cursor([last]) if newer and last is not None else None,
         encode_cursor([first]) if older and first is not None else None,
         latest_cursor,
+        _views(user, [conversation])[0] if opening else None,
     )
 
 

@@ -34,12 +34,6 @@ class QueueReportSchema(ReportSchema):
     reporter = ma.fields.Nested(PersonSchema)
 
 
-class SnapshotAuthorSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
-    avatar_url = ma.fields.String(allow_none=True)
-
-
 class ContentSnapshotSchema(ma.Schema):
     """What the queue shows of a target, as first reported or held: the fields its kind has
     (post: title, body, category, author, created_at; comment: body, post_id, author,
@@ -50,7 +44,7 @@ class ContentSnapshotSchema(ma.Schema):
     body = ma.fields.String()
     menu = ma.fields.String(allow_none=True)
     category = ma.fields.String()
-    author = ma.fields.Nested(SnapshotAuthorSchema, allow_none=True)
+    author = ma.fields.Nested(PersonSchema, allow_none=True)
     post_id = ma.fields.Integer()
     conversation_id = ma.fields.Integer()
     starts_at = ma.fields.String(metadata={"format": "date-time"})

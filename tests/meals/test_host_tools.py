@@ -104,11 +104,28 @@ def test_host_signup_list_filters_and_paginates(client, dinner):
     assert names == ["Ana", "Dan", "Ben", "Cleo", "Eve"]
 
 
+def test_the_check_in_screen_is_one_request(client, dinner):
+    """The first page carries the meal (availability, canteen, conversation); later ones don't."""
+    meal, host = dinner["meal"], dinner["host"]
+    url = f"{API}/meals/{meal.id}/signups"
+    first = client.get(url, query_string={"limit": 2}, headers=host.headers).get_json()
+    assert first["meal"]["id"] == meal.id
+    assert first["meal"]["is_host"] is True
+    assert first["meal"]["availability"]["table"]["taken"] == 3  # Ana and her guest, Ben
+    assert set(first["meal"]["canteen"]) >= {"id", "name", "address", "timezone", "currency"}
+    later = client.get(
+        url, query_string={"limit": 2, "after": first["next_cursor"]}, headers=host.headers
+    ).get_json()
+    assert later["meal"] is None
+
+
 def test_an_empty_meal_has_an_empty_summary(api, kitchen):
     canteen = kitchen.canteen()
     meal = kitchen.meal(canteen)
     r = api.get(f"/meals/{meal.id}/signups", headers=canteen.host.headers)
-    assert r.get_json() == {
+    body = r.get_json()
+    assert body.pop("meal")["id"] == meal.id
+    assert body == {
         "items": [],
         "next_cursor": None,
         "summary": {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 PERSON = {"id", "display_name", "avatar_url"}
 # A person's own profile (and what they send to make or change it) is not an embedded person.
-PROFILES = {"PublicUser", "PrivateUser", "Register", "ProfileUpdate"}
+# Profiles, not embedded people: their own fields (and a reported profile, as the queue shows it).
+PROFILES = {"PublicUser", "PrivateUser", "Register", "ProfileUpdate", "ContentSnapshot"}
 
 
 def _document(client):
