@@ -10,6 +10,7 @@ from flask import Flask
 from neighbours.extensions import socketio
 from neighbours.realtime import guard, handlers, publish
 from neighbours.realtime.control import ensure_listening
+from neighbours.realtime.holding import HoldingManager
 from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
 
 __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
@@ -17,10 +18,12 @@ __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
 log = logging.getLogger(__name__)
 
 
-class RedisQueue(sio.RedisManager):
+class RedisQueue(sio.RedisManager, HoldingManager):
     """Socket.IO's Redis queue, connecting lazily and logging (never raising) a failed publish.
 
     The library would also log, but as its own; the log line here names the event and room.
+    What arrives from Redis goes through `HoldingManager.emit` (it sits between the queue and
+    `Manager` in the class order), so a socket catching up holds it too.
     """
 
     def _publish(self, data: dict) -> int | None:
@@ -62,7 +65,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         # Always given, so an app never inherits the queue of an app built before it.
-        client_manager=_queue(app),
+        client_manager=_queue(app) or HoldingManager(),
         cors_allowed_origins=origins,
         logger=False,
         engineio_logger=False,

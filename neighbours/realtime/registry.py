@@ -56,10 +56,16 @@ class Registry:
         self._lock = threading.Lock()
 
     def add(
-        self, sid: str, user_id: int, token_id: int, expires_at: datetime | None = None
+        self,
+        sid: str,
+        user_id: int,
+        token_id: int,
+        expires_at: datetime | None = None,
+        extras: dict[str, Any] | None = None,
     ) -> LiveSocket:
         with self._lock:
             live = self._sockets[sid] = LiveSocket(sid, user_id, token_id, expires_at)
+            live.extras.update(extras or {})
             return live
 
     def remove(self, sid: str) -> LiveSocket | None:
