@@ -78,6 +78,8 @@ def mark_emitted(ids: list[int], app: Flask | None = None) -> None:
         relay = _state(app)
         with relay.lock:
             relay.emitted.update(ids)
+            if len(relay.emitted) > _KEEP:  # no relay trims it: keep the newest half
+                relay.emitted = set(sorted(relay.emitted)[-_KEEP // 2 :])
         return
     emitted, _cursor = _keys(app)
     try:

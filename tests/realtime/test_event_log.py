@@ -200,3 +200,23 @@ def test_watches_named_on_connect_are_watched_again(auth, kitchen, sockets):
     assert meal_room(draft.id) not in rooms and meal_room(other.id) not in rooms
     _publish("meal:availability", {"meal_id": meal.id, "version": 9}, meal_room(meal.id))
     assert [d["version"] for d in received(socket, "meal:availability")] == [9]
+
+
+@pytest.mark.commits
+def test_without_redis_the_relay_sends_what_was_not_emitted_once(make_app):
+    """The zero-setup mode (one process, no Redis): emitted ids are remembered in memory."""
+    from neighbours.realtime import relay
+
+    made = make_app(EVENT_TEST_SKIP_EMIT=True, EVENT_RELAY_GRACE_SECONDS=0)
+    sent = []
+    state(made).server.emit = lambda name, data, **kwargs: sent.append(data)
+    with made.app_context():
+        publish.publish("probe", {"n": 1}, user_room(1))
+        db.session.commit()
+        made.config["EVENT_TEST_SKIP_EMIT"] = False
+        publish.publish("probe", {"n": 2}, user_room(1))
+        db.session.commit()
+    assert [d["n"] for d in sent] == [2]
+    assert relay.run_once(made) == 1
+    assert [d["n"] for d in sent] == [2, 1]
+    assert relay.run_once(made) == 0
