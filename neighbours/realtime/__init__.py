@@ -26,6 +26,10 @@ class RedisQueue(sio.RedisManager, HoldingManager):
     `Manager` in the class order), so a socket catching up holds it too.
     """
 
+    # Publishes given up on: the event log's marking skips a transaction that lost one, so
+    # the relay sends its events again once Redis is back.
+    failures = 0
+
     def _publish(self, data: dict) -> int | None:
         for attempt in (1, 2):
             try:
@@ -35,6 +39,7 @@ class RedisQueue(sio.RedisManager, HoldingManager):
             except Exception as exc:
                 self.connected = False
                 if attempt == 2:
+                    self.failures += 1
                     log.error(
                         "live event not sent, Redis unreachable: %s %s to %s (%s)",
                         data.get("method"),

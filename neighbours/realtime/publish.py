@@ -114,6 +114,7 @@ def _after_commit(session: Session) -> None:
     if relay.skipping_emits():
         items = [(w, item) for w, item in items if not isinstance(item, Event)]
     emitted: list[int] = []
+    lost = delivery.failures()
     for _where, item in items:
         try:
             if isinstance(item, Event):
@@ -128,7 +129,8 @@ def _after_commit(session: Session) -> None:
         except Exception:
             # Never let a live-update failure undo or fail a committed change.
             log.exception("could not deliver %s", item)
-    if emitted:
+    # Not recorded if a publish to Redis failed: the relay sends them once it is back.
+    if emitted and delivery.failures() == lost:
         relay.mark_emitted(emitted)
 
 

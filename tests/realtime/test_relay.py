@@ -87,3 +87,17 @@ def test_two_relays_never_deliver_one_event_twice(relays):
     ids = [event_id for _who, event_id in relays.sent]
     assert len(ids) == 30 and len(set(ids)) == 30, relays.sent
     assert sum(counts) == 30
+
+
+def test_an_event_sent_while_redis_was_down_is_relayed_once_it_is_back(relays, make_app):
+    up = relays("up")
+    down = make_app(
+        REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens there
+        REDIS_CHANNEL_PREFIX=up.config["REDIS_CHANNEL_PREFIX"],
+    )
+    with down.app_context():
+        publish.publish("probe", {"n": 1}, user_room(1))
+        db.session.commit()  # the request succeeds; the publish to Redis failed
+    assert relay.run_once(up) == 1
+    assert relay.run_once(up) == 0
+    assert len(relays.sent) == 1
