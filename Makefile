@@ -68,6 +68,7 @@ check-migrations: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.event_log
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

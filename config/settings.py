@@ -115,6 +115,18 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SOCKETS_PER_USER": _int(env, "SOCKETS_PER_USER", 20),
         "SOCKET_SWEEP_SECONDS": _float(env, "SOCKET_SWEEP_SECONDS", 1.0),
         "SOCKET_REVALIDATE_SECONDS": _float(env, "SOCKET_REVALIDATE_SECONDS", 30.0),
+        # The event log (README, "Never miss an event"): every live event is written in the
+        # transaction that causes it; a relay in each process delivers, after
+        # EVENT_RELAY_GRACE_SECONDS, what was logged but not emitted (every
+        # EVENT_RELAY_SECONDS; 0 turns it off); a reconnecting client replays up to
+        # EVENT_REPLAY_MAX events of the last EVENT_RETENTION_HOURS, else gets `sync:reset`.
+        "EVENT_LOG_ENABLED": _bool(env, "EVENT_LOG_ENABLED", True),
+        "EVENT_RELAY_SECONDS": _float(env, "EVENT_RELAY_SECONDS", 1.0),
+        "EVENT_RELAY_GRACE_SECONDS": _float(env, "EVENT_RELAY_GRACE_SECONDS", 2.0),
+        "EVENT_REPLAY_MAX": _int(env, "EVENT_REPLAY_MAX", 1000),
+        "EVENT_RETENTION_HOURS": _float(env, "EVENT_RETENTION_HOURS", 48.0),
+        # Tests only: commit and log events but never emit them (the relay must deliver).
+        "EVENT_TEST_SKIP_EMIT": _bool(env, "EVENT_TEST_SKIP_EMIT", False),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),

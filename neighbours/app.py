@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import from_env
 from neighbours import database_events, i18n, idempotency, models, web
+from neighbours.accounts.events import blp as events_blp
 from neighbours.accounts.routes import blp as accounts_blp
 from neighbours.cli import register_cli
 from neighbours.errors import ErrorSchema, register_error_handlers
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         messages_blp,
         moderation_blp,
         notifications_blp,
+        events_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

@@ -17,6 +17,7 @@ from neighbours.neighbourhoods.models import (
     Neighbourhood,
     Role,
 )
+from neighbours.realtime import relay
 
 DEMO_PASSWORD = "croix-rousse-canteen-2026"
 
@@ -136,3 +137,8 @@ def register_cli(app: Flask) -> None:
         user.is_admin = True
         db.session.commit()
         click.echo(f"{email} is now a site admin")
+
+    @app.cli.command("prune-events")
+    def prune_events() -> None:
+        """Delete the logged events older than EVENT_RETENTION_HOURS (the relay does it too)."""
+        click.echo(f"pruned {relay.prune(app)} events")

@@ -14,6 +14,7 @@ from neighbours.neighbourhoods.models import (
     Suspension,
 )
 from neighbours.notifications.models import Notification
+from neighbours.realtime.models import LoggedEvent
 
 __all__ = [
     "AccessToken",
@@ -24,6 +25,7 @@ __all__ = [
     "Conversation",
     "IdempotencyKey",
     "Invite",
+    "LoggedEvent",
     "Meal",
     "Membership",
     "Message",

@@ -55,6 +55,8 @@ def _wire_realtime(app: Flask) -> None:
     # Neighbourhood rooms first: the meals' provider keeps only meals of those neighbourhoods.
     live.add_room_provider(app, membership_rooms)
     live.add_room_provider(app, meals_live.watched_meal_rooms)
+    # A reconnecting client names the meals it watched (`auth.watch`): before the providers.
+    live.on_connect(app, meals_live.restore_watches)
     live.on_event(app, "meal:watch", meals_live.on_meal_watch)
     live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
     # Every live event, described by the code that owns it (`/api/asyncapi.json`).

@@ -326,6 +326,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # notifications: one's own
     ("GET", f"{API}/notifications"): signed_in(200),
     ("POST", f"{API}/notifications/read"): signed_in(200),
+    # the event log: one's own rooms
+    ("GET", f"{API}/events"): signed_in(200),
 }
 
 

@@ -73,6 +73,33 @@ def on_meal_watch(data: Any = None) -> dict[str, Any]:
     return {"ok": True, "meal_id": meal_id, "availability": availability, "version": version}
 
 
+# How many meals a connect may ask to watch again (`auth.watch`); the rest are ignored.
+MAX_WATCHES_ON_CONNECT = 20
+
+
+def restore_watches(live: LiveSocket, auth: dict[str, Any]) -> None:
+    """The connect hook: `auth.watch`, the meals a reconnecting client watched, watched again
+    with the same check as `meal:watch`, silently skipping the meals it may not watch (and
+    any past the first `MAX_WATCHES_ON_CONNECT`)."""
+    wanted = auth.get("watch")
+    if not isinstance(wanted, list) or not wanted:
+        return
+    user = db.session.get(User, live.user_id)
+    if user is None or user.deleted_at is not None:
+        return
+    watching = live.extras.setdefault(WATCHING, {})
+    for value in wanted[:MAX_WATCHES_ON_CONNECT]:
+        meal_id = _meal_id({"meal_id": value})
+        if meal_id is None or meal_id in watching:
+            continue
+        try:
+            neighbourhood_id = policies.visible_meal(user, meal_id).neighbourhood_id
+        except AppError:
+            continue
+        if can_write(user, neighbourhood_id):
+            watching[meal_id] = neighbourhood_id
+
+
 def on_meal_unwatch(data: Any = None) -> dict[str, Any]:
     """Stop watching a meal."""
     found = _socket_and_meal(data)

@@ -10,6 +10,7 @@ from flask import Flask
 from neighbours.extensions import socketio
 from neighbours.realtime import guard, handlers, publish
 from neighbours.realtime.control import ensure_listening
+from neighbours.realtime.holding import HoldingManager
 from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
 
 __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
@@ -17,11 +18,17 @@ __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
 log = logging.getLogger(__name__)
 
 
-class RedisQueue(sio.RedisManager):
+class RedisQueue(sio.RedisManager, HoldingManager):
     """Socket.IO's Redis queue, connecting lazily and logging (never raising) a failed publish.
 
     The library would also log, but as its own; the log line here names the event and room.
+    What arrives from Redis goes through `HoldingManager.emit` (it sits between the queue and
+    `Manager` in the class order), so a socket catching up holds it too.
     """
+
+    # Publishes given up on: the event log's marking skips a transaction that lost one, so
+    # the relay sends its events again once Redis is back.
+    failures = 0
 
     def _publish(self, data: dict) -> int | None:
         for attempt in (1, 2):
@@ -32,6 +39,7 @@ class RedisQueue(sio.RedisManager):
             except Exception as exc:
                 self.connected = False
                 if attempt == 2:
+                    self.failures += 1
                     log.error(
                         "live event not sent, Redis unreachable: %s %s to %s (%s)",
                         data.get("method"),
@@ -62,7 +70,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         # Always given, so an app never inherits the queue of an app built before it.
-        client_manager=_queue(app),
+        client_manager=_queue(app) or HoldingManager(),
         cors_allowed_origins=origins,
         logger=False,
         engineio_logger=False,

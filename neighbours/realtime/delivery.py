@@ -19,3 +19,8 @@ def emit(name: str, payload: Any, room: str | tuple[str, ...]) -> None:
 def send_control(action: str, data: dict[str, Any]) -> None:
     """Tell this process now, and every other process over Redis, about a change to sockets."""
     control.send(current_app._get_current_object(), action, data)  # type: ignore[attr-defined]
+
+
+def failures() -> int:
+    """How many publishes to Redis this app's server has given up on (0 without Redis)."""
+    return int(getattr(state().server.manager, "failures", 0))

@@ -15,11 +15,12 @@ from flask_socketio import SocketIO
 from neighbours.errors import AppError
 from neighbours.extensions import db
 from neighbours.i18n import language_for
-from neighbours.realtime import caps
+from neighbours.realtime import caps, replay
 from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.errors import Refused, error_ack
 from neighbours.realtime.live import NAMESPACE, authenticator, state
 from neighbours.realtime.registry import LiveSocket
+from neighbours.realtime.relay import ensure_relaying
 from neighbours.realtime.sockets import (
     disconnect_local,
     forget,
@@ -41,6 +42,8 @@ def on_connect(auth: Any = None) -> bool:
     `expired` when its session ran out, `too_many_sockets` when the user already holds
     `SOCKETS_PER_USER` sockets across every process, and with the reason of a cut that
     happened while it was connecting (`logged_out`, `revoked`, `deleted`...).
+    With `last_event_id` the socket first receives what it missed (`replay`); connect hooks
+    read the rest of `auth`.
     """
     started = time.monotonic()
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -57,16 +60,29 @@ def on_connect(auth: Any = None) -> bool:
     mine = live_state.sockets.of_user(user_id)
     if not caps.claim(app, live_state.origin, user_id, sid, mine):
         raise Refused("too_many_sockets")
+    after = replay.last_event_id(auth)
     try:
-        rooms = rooms_of(LiveSocket(sid, user_id, identity.token_id), live_state)
+        signing_in = LiveSocket(sid, user_id, identity.token_id)
+        for hook in live_state.connect_hooks:
+            hook(signing_in, auth if isinstance(auth, dict) else {})
+        rooms = rooms_of(signing_in, live_state)
     except Exception:
         caps.release(app, live_state.origin, user_id, sid)
         raise
     live = live_state.sockets.add(
-        sid, user_id, identity.token_id, identity.expires_at, language_for(identity.locale)
+        sid,
+        user_id,
+        identity.token_id,
+        identity.expires_at,
+        language_for(identity.locale),
+        signing_in.extras,
     )
+    if after is not None:
+        replay.start(live_state, sid)  # before its rooms: hold what they send meanwhile
     for room in rooms:
         live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
+    if after is not None:
+        replay.prepare(live_state, sid, after, list(rooms))
     # A logout or a membership change told to this process while this socket was being signed
     # in found nothing to act on: act on it now.
     missed = missed_while_connecting(live, started, live_state)
@@ -76,6 +92,7 @@ def on_connect(auth: Any = None) -> bool:
     if missed == "sync":
         sync_rooms_for_user(user_id)
     ensure_sweeping(app)
+    ensure_relaying(app)
     return True
 
 

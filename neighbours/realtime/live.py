@@ -7,7 +7,10 @@ The live layer knows no feature. Features register, per app, from `create_app` (
   and a bulk check of session ids for the sweeper;
 - room providers (neighbourhoods, meals): a socket -> the rooms it belongs in, each with its
   scope (a neighbourhood id or None), re-asked whenever its user's memberships change;
-- socket events (meals: `meal:watch`, `meal:unwatch`), through `on_event`.
+- socket events (meals: `meal:watch`, `meal:unwatch`), through `on_event`;
+- connect hooks (meals: the watches a reconnecting client names in `auth.watch`), through
+  `on_connect`: they read the connect's `auth` and keep what they need in `LiveSocket.extras`
+  before the room providers run.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ class Authenticator(Protocol):
 # whose scope (neighbourhood id) a provider no longer returns is left, so providers that keep
 # rooms of their own on a socket (meals: watched meals) read the scopes found before them.
 RoomProvider = Callable[[LiveSocket, dict[str, "int | None"]], dict[str, "int | None"]]
+# A signed-in socket and its connect's `auth` object -> None (it may fill `extras`).
+ConnectHook = Callable[[LiveSocket, dict[str, Any]], None]
 
 
 @dataclass
@@ -82,6 +87,7 @@ class LiveState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     authenticator: Authenticator | None = None
     room_providers: list[RoomProvider] = field(default_factory=list)
+    connect_hooks: list[ConnectHook] = field(default_factory=list)
     # When each user last had sockets cut (user_id -> (monotonic time, token_id or None for
     # all, the reason)) or rooms re-synced (user_id -> time) on this process: a socket still
     # connecting when that happened (signed in and placed from what was true a moment before) checks
@@ -119,6 +125,13 @@ def add_room_provider(app: Flask, provider: RoomProvider) -> None:
     providers = state(app).room_providers
     if provider not in providers:
         providers.append(provider)
+
+
+def on_connect(app: Flask, hook: ConnectHook) -> None:
+    """A feature reads the `auth` of each connect, before the socket's rooms are found."""
+    hooks = state(app).connect_hooks
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def on_event(app: Flask, name: str, handler: Callable[..., Any]) -> None:

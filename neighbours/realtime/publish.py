@@ -2,21 +2,24 @@
 
 The database is the truth: an event describes a committed change, so nothing is sent for a
 transaction that rolls back, and a failed emit (Redis down) is logged and never fails the
-request. Clients catch up over REST cursors after reconnecting.
+request. Events (not control messages) are also written to the event log just before the
+commit, in the same transaction and one INSERT (`eventlog`), and sent with their `event_id`;
+what was logged but not emitted is delivered by the relay (`relay`), and a reconnecting client
+replays what it missed (`replay`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from neighbours.extensions import db
-from neighbours.realtime import delivery
+from neighbours.realtime import delivery, eventlog, relay
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ class Event:
     name: str
     payload: Any
     room: str | tuple[str, ...]
+    # Given by the event log just before the commit (None when the log is off).
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,21 +83,55 @@ def pending(session: Session) -> list[Event | Control]:
     return [item for _where, item in session.info.get(_PENDING, [])]
 
 
+def _before_commit(session: Session) -> None:
+    """Write the queued events to the log, in this transaction, in one INSERT."""
+    if session.in_nested_transaction():
+        return
+    queued = session.info.get(_PENDING)
+    if not queued or not eventlog.enabled():
+        return
+    # The last flush first: the log's lock is then held only for the INSERT and the commit.
+    session.flush()
+    at = [i for i, (_w, item) in enumerate(queued) if isinstance(item, Event)]
+    if not at:
+        return
+    rows = []
+    for i in at:
+        item = queued[i][1]
+        rooms = [item.room] if isinstance(item.room, str) else list(item.room)
+        rows.append((item.name, item.payload, rooms))
+    for i, event_id in zip(at, eventlog.write(session, rows), strict=True):
+        where, item = queued[i]
+        queued[i] = (where, replace(item, event_id=event_id))
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # SQLAlchemy 2.1 also calls this when a savepoint is released: not yet durable
     items = session.info.pop(_PENDING, [])
     if not items:
         return
+    if relay.skipping_emits():
+        items = [(w, item) for w, item in items if not isinstance(item, Event)]
+    emitted: list[int] = []
+    lost = delivery.failures()
     for _where, item in items:
         try:
             if isinstance(item, Event):
-                delivery.emit(item.name, item.payload, item.room)
+                if item.event_id is None:
+                    delivery.emit(item.name, item.payload, item.room)
+                else:
+                    payload = eventlog.with_id(item.payload, item.event_id)
+                    delivery.emit(item.name, payload, item.room)
+                    emitted.append(item.event_id)
             else:
                 delivery.send_control(item.action, item.data)
         except Exception:
             # Never let a live-update failure undo or fail a committed change.
             log.exception("could not deliver %s", item)
+    # Not recorded if a publish to Redis failed: the relay sends them once it is back.
+    if emitted and delivery.failures() == lost:
+        relay.mark_emitted(emitted)
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -123,6 +162,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
 def install() -> None:
     """Hook the session events once per process."""
     if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
         event.listen(Session, "after_transaction_end", _after_transaction_end)

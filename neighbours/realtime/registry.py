@@ -64,10 +64,12 @@ class Registry:
         token_id: int,
         expires_at: datetime | None = None,
         locale: str | None = None,
+        extras: dict[str, Any] | None = None,
     ) -> LiveSocket:
         with self._lock:
             live = self._sockets[sid] = LiveSocket(sid, user_id, token_id, expires_at)
             live.locale = locale
+            live.extras.update(extras or {})
             return live
 
     def remove(self, sid: str) -> LiveSocket | None:

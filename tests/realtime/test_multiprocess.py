@@ -169,13 +169,15 @@ def test_an_approval_through_one_process_reaches_a_socket_on_the_other(
         assert notification["type"] == "membership_approved"
         assert notification["payload"]["neighbourhood_id"] == quartier.id
         listed = requests.get(f"{second.url}/api/v1/notifications", headers=me.headers, timeout=5)
-        assert listed.json()["items"] == [notification]
+        assert listed.json()["items"] == [
+            {k: v for k, v in notification.items() if k != "event_id"}
+        ]
 
         # The approval, made on the second process, moved the socket on the first into the
         # neighbourhood's room.
         probe(2)
         heard_probe = phone.wait_for("probe", 1.0)
-        assert heard_probe is not None and heard_probe[1] == {"n": 2}
+        assert heard_probe is not None and heard_probe[1]["n"] == 2
 
         started = time.monotonic()
         r = requests.post(f"{second.url}/api/v1/auth/logout", headers=me.headers, timeout=5)

@@ -127,7 +127,7 @@ def _heard(phone: Phone, n: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     with phone.arrived:
         while True:
-            if any(data == {"n": n} for _at, data in phone.heard.get("probe", [])):
+            if any(data.get("n") == n for _at, data in phone.heard.get("probe", [])):
                 return True
             left = deadline - time.monotonic()
             if left <= 0:

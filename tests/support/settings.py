@@ -41,6 +41,8 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "LIMITS_ENABLED": False,
         "SOCKETIO_ASYNC_MODE": "threading",
+        # No relay thread on the tests' shared connection; tests of the relay run it.
+        "EVENT_RELAY_SECONDS": 0,
     }
     config.update(overrides)
     return config

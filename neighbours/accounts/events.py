@@ -1,0 +1,92 @@
+"""`GET /api/v1/events?after=ID`: the event log over REST, as a reconnecting socket replays it.
+
+The same filter as a replay: events of the caller's own room and of the rooms of their active,
+not suspended memberships now (the live layer's room providers), never a room they left or
+never had; meal-watch rooms are not included. Keyset pages of at most `limit` (1-200) in id
+order; the next page is `?after=<next_after>`. Past the bound (more than `EVENT_REPLAY_MAX`
+events to come, an `after` older than `EVENT_RETENTION_HOURS`, or beyond the newest event) the
+answer is `200 {"reset": true, "items": [], "last_event_id": N}`: reload over REST, then go on
+from N. Lives with accounts because it needs the caller (`neighbours.auth`); the live layer
+below knows no feature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from neighbours.auth import current_user, login_required
+from neighbours.extensions import db
+from neighbours.realtime import eventlog
+from neighbours.realtime.registry import LiveSocket
+from neighbours.realtime.sockets import rooms_of
+
+blp = Blueprint("events", __name__, description="The event log: what a client missed")
+
+MAX_EVENTS_LIMIT = 200
+_MAX_EVENT_ID = 2**63 - 1
+
+
+class EventListArgs(ma.Schema):
+    after = ma.fields.Integer(
+        load_default=0,
+        validate=ma.validate.Range(min=0, max=_MAX_EVENT_ID),
+        metadata={"description": "the last `event_id` the client has (0: from the start)"},
+    )
+    limit = ma.fields.Integer(
+        load_default=100, validate=ma.validate.Range(min=1, max=MAX_EVENTS_LIMIT)
+    )
+
+
+class LoggedEventSchema(ma.Schema):
+    event_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, metadata={"description": "the Socket.IO event"})
+    payload = ma.fields.Dict(
+        required=True, metadata={"description": "as it was sent live, with its `event_id`"}
+    )
+    created_at = ma.fields.DateTime(required=True)
+
+
+class EventPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(LoggedEventSchema), required=True)
+    reset = ma.fields.Boolean(
+        required=True, metadata={"description": "too far behind: reload over REST instead"}
+    )
+    next_after = ma.fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "`after` of the next page; null when this page is the last"},
+    )
+    last_event_id = ma.fields.Integer(
+        required=True, metadata={"description": "the newest event id there is"}
+    )
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @login_required
+    @blp.arguments(EventListArgs, location="query")
+    @blp.response(200, EventPageSchema)
+    def get(self, args: dict) -> dict[str, Any]:
+        """The events after `after` for the rooms I am in now, oldest first."""
+        user = current_user()
+        rooms = list(rooms_of(LiveSocket("", user.id, 0)))
+        found = eventlog.catch_up(db.session, args["after"], rooms, limit=args["limit"] + 1)
+        if found.reset:
+            return {
+                "items": [],
+                "reset": True,
+                "next_after": None,
+                "last_event_id": found.last_event_id,
+            }
+        items = found.events[: args["limit"]]
+        more = len(found.events) > args["limit"]
+        return {
+            "items": items,
+            "reset": False,
+            "next_after": items[-1]["event_id"] if more else None,
+            "last_event_id": found.last_event_id,
+        }

@@ -1,0 +1,110 @@
+"""Holding a connecting socket's live events while its replay is prepared.
+
+A socket that connects with `last_event_id` must receive the events it missed, in order, then
+live ones, with no gap and none twice at the seam. Its connect handler puts it on hold before it
+enters its rooms; live events for it are then kept here instead of sent. The handler reads the
+log and primes the hold with what to replay (or `sync:reset`). python-socketio marks the socket
+connected right after sending the CONNECT packet (`Manager.connect`): then, and in this order,
+the replay is sent, then the held live events whose id was neither replayed nor already seen.
+
+Every emit reaches sockets through `Manager.emit`: this process's own emits, and those other
+processes publish over Redis (`PubSubManager` hands them to `Manager.emit` through `super()`),
+so `HoldingManager` sits just above `Manager` in both managers' class order.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import socketio as sio
+
+Packet = tuple[str, Any]
+
+
+class HoldingManager(sio.Manager):
+    """python-socketio's in-process manager, able to hold a connecting socket's events."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hold_lock = threading.RLock()
+        self._held: dict[str, list[Packet]] = {}
+        self._first: dict[str, list[Packet]] = {}
+        self._seen: dict[str, tuple[set[int], int]] = {}
+
+    # --- what the connect handler calls --------------------------------------------------
+
+    def hold(self, sid: str) -> None:
+        """Keep the live events for this socket until it is connected."""
+        with self._hold_lock:
+            self._held[sid] = []
+
+    def prime(self, sid: str, first: list[Packet], replayed: set[int], after: int) -> None:
+        """What to send before the held events, and which held ones the client has or gets."""
+        with self._hold_lock:
+            if sid in self._held:
+                self._first[sid] = first
+                self._seen[sid] = (replayed, after)
+
+    def release(self, sid: str, namespace: str) -> None:
+        """Send the replay, then the held events it doesn't already hold, and stop holding."""
+        with self._hold_lock:
+            held = self._held.pop(sid, None)
+            first = self._first.pop(sid, [])
+            replayed, after = self._seen.pop(sid, (set(), 0))
+            if held is None:
+                return
+            for name, data in first:
+                sio.Manager.emit(self, name, data, namespace, to=sid)
+            for name, data in held:
+                event_id = data.get("event_id") if isinstance(data, dict) else None
+                if isinstance(event_id, int) and (event_id in replayed or event_id <= after):
+                    continue
+                sio.Manager.emit(self, name, data, namespace, to=sid)
+
+    def holding(self, sid: str) -> bool:
+        with self._hold_lock:
+            return sid in self._held
+
+    # --- python-socketio's manager -------------------------------------------------------
+
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if self._held and not callback:
+            with self._hold_lock:
+                held = [
+                    sid
+                    for sid, _eio in self.get_participants(namespace, to or room)
+                    if sid in self._held
+                ]
+                for sid in held:
+                    self._held[sid].append((event, data))
+            if held:
+                skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+                skip_sid = [s for s in skip if s is not None] + held
+        return super().emit(
+            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs
+        )
+
+    def connect(self, sid: str, namespace: str) -> Any:
+        connected = super().connect(sid, namespace)
+        if self._held:
+            self.release(connected, namespace)
+        return connected
+
+    def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
+        if self._held:
+            with self._hold_lock:
+                self._held.pop(sid, None)
+                self._first.pop(sid, None)
+                self._seen.pop(sid, None)
+        return super().disconnect(sid, namespace, **kwargs)

@@ -1,0 +1,34 @@
+"""The event log: every live event, written in the transaction that causes it.
+
+Owned by the live layer (it knows no feature): a row is an event's name, its payload (a JSON
+object, sent with its `event_id` added) and the rooms it went to. Ids increase in commit order
+(see `eventlog`), so "everything after id N" is a well-defined catch-up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Identity, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from neighbours.database import Base, utcnow
+
+# BIGINT on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+# JSONB on PostgreSQL: a replay asks "any of these rooms" (`?|`), served by a GIN index.
+RoomList = JSON().with_variant(JSONB(), "postgresql")
+
+
+class LoggedEvent(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(EventId, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[Any] = mapped_column(JSON)
+    rooms: Mapped[list[str]] = mapped_column(RoomList)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_events_rooms", "rooms", postgresql_using="gin"),)
