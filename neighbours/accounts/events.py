@@ -44,8 +44,15 @@ class EventListArgs(ma.Schema):
 class LoggedEventSchema(ma.Schema):
     event_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True, metadata={"description": "the Socket.IO event"})
-    payload = ma.fields.Dict(
-        required=True, metadata={"description": "as it was sent live, with its `event_id`"}
+    payload = ma.fields.Raw(
+        required=True,
+        metadata={
+            "type": "object",
+            "properties": {"event_id": {"type": "integer", "minimum": 1}},
+            "required": ["event_id"],
+            "description": "As it was sent live, with its `event_id`: the payload of the "
+            "message `name` in `/api/asyncapi.json` (`components.messages`, `:` as `_`).",
+        },
     )
     created_at = ma.fields.DateTime(required=True)
 

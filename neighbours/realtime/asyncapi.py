@@ -19,9 +19,11 @@ from flask.typing import ResponseReturnValue
 from neighbours.realtime.catalog import (
     RECEIVE,
     ROOM_KINDS,
+    SEND,
     AckErrorSchema,
     ConnectAuthSchema,
     ConnectErrorSchema,
+    EventIdSchema,
     LiveEvent,
     Payload,
     events,
@@ -64,6 +66,10 @@ def _json_schema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: _json_schema(value) for key, value in node.items()}
+    if out.get("additionalProperties") is False:
+        # Logged events add `event_id` to their payloads (`allOf` with `EventId`): a closed
+        # object would refuse it. The REST document keeps its objects closed.
+        del out["additionalProperties"]
     if isinstance(out.get("discriminator"), dict):
         out["discriminator"] = out["discriminator"]["propertyName"]
     if out.pop("nullable", False):
@@ -102,13 +108,18 @@ class _Converter:
         return {name: _json_schema(schemas[name]) for name in sorted(schemas)}
 
 
-def _message(converter: _Converter, name: str, event: LiveEvent, payload: Payload) -> dict:
+def _message(
+    converter: _Converter, name: str, event: LiveEvent, payload: Payload, *, logged: bool = False
+) -> dict:
+    schema = _json_schema(converter.schema(payload))
+    if logged:
+        schema = {"allOf": [schema, _json_schema(converter.schema(EventIdSchema))]}
     return {
         "name": name,
         "title": event.summary,
         "summary": event.description,
         "contentType": "application/json",
-        "payload": _json_schema(converter.schema(payload)),
+        "payload": schema,
     }
 
 
@@ -136,7 +147,8 @@ def build(app: Flask) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for name, event in events(app).items():
         key = _name(name)
-        messages[key] = _message(converter, name, event, event.payload)
+        logged = event.action == SEND and event.logged
+        messages[key] = _message(converter, name, event, event.payload, logged=logged)
         for kind in event.rooms:
             rooms.setdefault(kind, {})[key] = {"$ref": f"#/components/messages/{key}"}
         operation: dict[str, Any] = {

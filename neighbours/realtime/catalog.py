@@ -45,6 +45,9 @@ class LiveEvent:
     action: str = SEND
     ack: Payload | None = None
     ack_description: str = ""
+    # Written to the event log and sent with an `event_id` (every server event published
+    # through `realtime.publish`); the socket-only events of the live layer are not.
+    logged: bool = True
 
 
 # --- the live layer's own ----------------------------------------------------------------
@@ -79,6 +82,35 @@ class ConnectAuthSchema(ma.Schema):
 
     token = ma.fields.String(
         required=True, metadata={"description": "a bearer token from `POST /auth/login`"}
+    )
+    last_event_id = ma.fields.Integer(
+        validate=ma.validate.Range(min=0),
+        metadata={
+            "description": "the highest `event_id` the client handled: what came after it in "
+            "the user's current rooms is replayed first (or `sync:reset` past the bound)"
+        },
+    )
+    watch = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        validate=ma.validate.Length(max=20),
+        metadata={"description": "meals to watch again (as `meal:watch`; others are skipped)"},
+    )
+
+
+class SyncResetSchema(ma.Schema):
+    """Sent instead of a replay that would be too long: reload what you show over REST."""
+
+
+class EventIdSchema(ma.Schema):
+    """What every logged event's payload carries besides its own fields."""
+
+    event_id = ma.fields.Integer(
+        required=True,
+        validate=ma.validate.Range(min=1),
+        metadata={
+            "description": "increasing id in the event log; delivery is at least once: drop "
+            "an id already handled, and pass the highest as `auth.last_event_id`"
+        },
     )
 
 
@@ -122,6 +154,17 @@ EVENTS = (
         "The session behind this socket ended",
         "Sent to one socket just before the server disconnects it: logged out, session "
         "revoked or expired, user suspended or account deleted. Sign in again (or stop).",
+        logged=False,
+    ),
+    LiveEvent(
+        "sync:reset",
+        SyncResetSchema,
+        ("socket",),
+        "Too much was missed to replay",
+        "Sent on connect instead of the replay when `auth.last_event_id` is more than "
+        "`EVENT_REPLAY_MAX` events or `EVENT_RETENTION_HOURS` behind, or unknown: reload what "
+        "you show over REST, then keep the `event_id` of the events that follow.",
+        logged=False,
     ),
 )
 

@@ -105,7 +105,9 @@ def test_payloads_are_the_openapi_components(client) -> None:
 def test_notification_created_is_a_union_on_type(client) -> None:
     document = client.get("/api/asyncapi.json").get_json()
     payload = document["components"]["messages"]["notification_created"]["payload"]
-    union = _resolve(document, payload["$ref"])
+    own, event_id = payload["allOf"]  # a logged event: its own payload and its `event_id`
+    assert _resolve(document, event_id["$ref"])["required"] == ["event_id"]
+    union = _resolve(document, own["$ref"])
 
     assert union["discriminator"] == "type"
     types = set()

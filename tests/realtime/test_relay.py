@@ -14,7 +14,13 @@ from neighbours.realtime.live import state
 from neighbours.realtime.rooms import user_room
 from tests.support.settings import REDIS_URL
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.commits]
+# These publish test-only `probe` events, which the catalog does not describe.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.commits,
+    pytest.mark.undescribed_events,
+]
 
 
 @pytest.fixture
