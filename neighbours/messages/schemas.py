@@ -98,3 +98,4 @@ class ReadResultSchema(ma.Schema):
 
 
 message_schema = MessageSchema()
+conversation_schema = ConversationSchema()
