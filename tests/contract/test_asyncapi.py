@@ -73,7 +73,8 @@ def test_every_catalogued_event_is_a_message_on_its_rooms(app, client) -> None:
     for name in (
         "post:created", "post:updated", "post:removed", "message:created",
         "notification:created", "signup:updated", "meal:availability", "moderation:item",
-        "meal:watch", "meal:unwatch", "badges:updated", "session:ended",
+        "meal:watch", "meal:unwatch", "badges:updated", "session:ended", "post:reactions",
+        "comment:created", "comment:updated", "comment:removed", "conversation:joined",
     ):  # fmt: skip
         assert name in events and name in names, name
     for name, event in events.items():
