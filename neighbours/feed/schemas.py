@@ -22,7 +22,9 @@ class PostUpdateSchema(TrimmedSchema):
     body = ma.fields.String(validate=ma.validate.Length(min=1, max=5000))
 
 
-class PostSchema(ma.Schema):
+class LivePostSchema(ma.Schema):
+    """A post as every member sees it: what live events push (no reader's own fields)."""
+
     id = ma.fields.Integer()
     neighbourhood_id = ma.fields.Integer()
     author = ma.fields.Nested(PersonSchema)
@@ -39,6 +41,11 @@ class PostSchema(ma.Schema):
     edited_at = UTCDateTime(allow_none=True)
     comment_count = ma.fields.Integer()
     reactions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class PostSchema(LivePostSchema):
+    """A post as its reader sees it."""
+
     my_reactions = ma.fields.List(ma.fields.String())
 
 
@@ -80,4 +87,5 @@ class ReactionsSchema(ma.Schema):
 
 REACTION_KINDS = [k.value for k in ReactionKind]
 post_schema = PostSchema()
+live_post_schema = LivePostSchema()
 comment_schema = CommentSchema()

@@ -17,9 +17,8 @@ from neighbours.accounts.services import is_blocked
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
-from neighbours.feed import counts, policies
+from neighbours.feed import counts, live, policies
 from neighbours.feed.models import Category, Comment, Post, Reaction, ReactionKind
-from neighbours.feed.schemas import post_schema
 from neighbours.moderation import limits
 from neighbours.moderation.models import ContentStatus
 from neighbours.moderation.screening import screen
@@ -27,8 +26,6 @@ from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.log import record
 from neighbours.notifications.services import notify
 from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
-from neighbours.realtime.publish import publish
-from neighbours.realtime.rooms import neighbourhood_room
 from neighbours.views import View
 
 
@@ -82,9 +79,9 @@ def _view(user: User | None, post: Post) -> PostView:
 def _broadcast(event: str, post: Post) -> None:
     """Push a post to its neighbourhood, as any member would see it (no per-reader fields)."""
     if event == "post:removed":
-        publish(event, {"id": post.id}, neighbourhood_room(post.neighbourhood_id))
-        return
-    publish(event, post_schema.dump(_view(None, post)), neighbourhood_room(post.neighbourhood_id))
+        live.post_gone(post)
+    else:
+        live.post_shown(event, post, _view(None, post))
 
 
 # The feed's order, newest first behind the pinned posts; served by ix_posts_feed (and
@@ -311,6 +308,7 @@ def create_comment(user: User, post_id: int, body: str, reply_to: int | None) ->
     db.session.add(comment)
     db.session.flush()
     held = screen(comment)  # held words hold comments too, until a moderator decides
+    live.comment_shown("comment:created", comment)  # not if held
     if not held and post.author_id != user.id and not is_blocked(post.author_id, user.id):
         notify(
             post.author_id,
@@ -334,7 +332,10 @@ def update_comment(user: User, comment_id: int, body: str) -> Comment:
         raise Conflict(_l("This comment can't be edited."), reason="comment_not_published")
     comment.body = body
     comment.edited_at = utcnow()
-    screen(comment)  # the same hold as a new comment
+    if screen(comment):  # the same hold as a new comment: held, it leaves the members' view
+        live.comment_gone(comment, was=ContentStatus.PUBLISHED)
+    else:
+        live.comment_shown("comment:updated", comment)
     db.session.commit()
     return comment
 
@@ -343,11 +344,13 @@ def delete_comment(user: User, comment_id: int) -> None:
     comment = policies.visible_comment(user, comment_id)
     neighbourhood_id = comment.post.neighbourhood_id
     policies.require_author_or_moderator(user, neighbourhood_id, comment.author_id)
+    was = comment.status
     if comment.author_id == user.id:
         comment.status = ContentStatus.DELETED
     else:
         comment.status = ContentStatus.REMOVED
         record(user, neighbourhood_id, "remove_comment", "comment", comment.id, None)
+    live.comment_gone(comment, was=was)
     db.session.commit()
 
 
@@ -367,13 +370,18 @@ def _kind(kind: str) -> ReactionKind:
 
 
 def set_reaction(user: User, post_id: int, kind: str, on: bool) -> PostView:
-    """PUT adds, DELETE removes; both idempotent."""
+    """PUT adds, DELETE removes; both idempotent. `post:reactions` only when counts change."""
     post = policies.visible_post(user, post_id)
     reaction_kind = _kind(kind)
     policies.require_can_write(user, post.neighbourhood_id)
+    # One change of a post's reactions at a time, so that the counts each one pushes include
+    # every reaction committed before it (NO KEY UPDATE: comments and reactions can still
+    # reference the post meanwhile).
+    db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update(key_share=True))
     existing = db.session.get(Reaction, (post.id, user.id, reaction_kind.value))
     if on and existing is None:
         db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=reaction_kind.value))
+        live.reactions_changed(post)
     elif not on and existing is not None:
         db.session.execute(
             delete(Reaction).where(
@@ -382,6 +390,7 @@ def set_reaction(user: User, post_id: int, kind: str, on: bool) -> PostView:
                 Reaction.kind == reaction_kind.value,
             )
         )
+        live.reactions_changed(post)
     try:
         db.session.commit()
     except IntegrityError:

@@ -6,7 +6,7 @@ from flask import Flask
 
 from neighbours.accounts.models import User
 from neighbours.extensions import db
-from neighbours.feed import policies
+from neighbours.feed import live, policies
 from neighbours.feed.models import Comment, Post
 from neighbours.feed.services import broadcast_post
 from neighbours.moderation.models import ContentStatus, TargetType
@@ -53,11 +53,24 @@ def _resolve_comment(reader: User, comment_id: int) -> Target:
     return comment_target(policies.visible_comment(reader, comment_id))[0]
 
 
-def _post_status_changed(post_id: int, status: ContentStatus) -> None:
-    """A decision showed or hid a post: its neighbourhood's feed follows (after commit)."""
+def _post_status_changed(post_id: int, status: ContentStatus, was: ContentStatus) -> None:
+    """A decision showed or hid a post: its neighbourhood's feed follows (after commit).
+    Members never saw a held post, so taking one away tells them nothing."""
     post = db.session.get(Post, post_id)
-    if post is not None:
-        broadcast_post(post, visible=status == ContentStatus.PUBLISHED)
+    shown = status == ContentStatus.PUBLISHED
+    if post is not None and (shown or was == ContentStatus.PUBLISHED):
+        broadcast_post(post, visible=shown)
+
+
+def _comment_status_changed(comment_id: int, status: ContentStatus, was: ContentStatus) -> None:
+    """A decision showed or hid a comment: `comment:created` / `comment:removed`."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return
+    if status == ContentStatus.PUBLISHED:
+        live.comment_shown("comment:created", comment)
+    else:
+        live.comment_gone(comment, was=was)
 
 
 def register(app: Flask) -> None:
@@ -65,4 +78,9 @@ def register(app: Flask) -> None:
     register_target(
         app, TargetKind(TargetType.POST, _resolve_post, Post, post_target, _post_status_changed)
     )
-    register_target(app, TargetKind(TargetType.COMMENT, _resolve_comment, Comment, comment_target))
+    register_target(
+        app,
+        TargetKind(
+            TargetType.COMMENT, _resolve_comment, Comment, comment_target, _comment_status_changed
+        ),
+    )

@@ -72,7 +72,9 @@ EVENTS = (
         ("meal", "neighbourhood"),
         "A meal's seats changed",
         "After any change to a meal's seats (signups, cancellations, pools, the meal's "
-        "status); a draft's only to its watchers (its hosts). Sent once to a socket in both.",
+        "status); a draft's only to its watchers (its hosts). Sent once to a socket in both. "
+        "The same for every reader: merge it into a meal's `availability` and `status` and "
+        "keep your own `my_signup` and `is_host` (`signup:updated` tells you of your signup).",
     ),
     LiveEvent(
         "meal:watch",

@@ -106,3 +106,4 @@ class ReadResultSchema(ma.Schema):
 
 
 message_schema = MessageSchema()
+conversation_schema = ConversationSchema()

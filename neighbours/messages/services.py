@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 
 from neighbours.accounts import badges
 from neighbours.accounts.models import User
@@ -15,9 +15,10 @@ from neighbours.accounts.schemas import person as embedded_person
 from neighbours.database import utcnow
 from neighbours.errors import Forbidden, Invalid
 from neighbours.extensions import db
-from neighbours.messages import counts, policies
+from neighbours.messages import counts, live, policies
 from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
 from neighbours.messages.schemas import message_schema
+from neighbours.messages.views import ConversationView, conversation_views
 from neighbours.moderation import limits
 from neighbours.moderation.models import ContentStatus
 from neighbours.moderation.policies import refuse_writing
@@ -34,15 +35,6 @@ from neighbours.pagination import (
 )
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
-from neighbours.views import View
-
-
-@dataclass
-class ConversationView(View, row="conversation"):
-    conversation: Conversation
-    participants: list[User] = field(default_factory=list)
-    last_message: Message | None = None
-    unread_count: int = 0
 
 
 def _active_participant_ids(conversation_id: int) -> list[int]:
@@ -53,57 +45,6 @@ def _active_participant_ids(conversation_id: int) -> list[int]:
             )
         ).scalars()
     )
-
-
-def _views(user: User, conversations: list[Conversation]) -> list[ConversationView]:
-    """Participants, last messages and unread counts for a page, in three queries."""
-    ids = [c.id for c in conversations]
-    if not ids:
-        return []
-    people: dict[int, list[User]] = defaultdict(list)
-    for conversation_id, person in db.session.execute(
-        select(Participant.conversation_id, User)
-        .join(User, User.id == Participant.user_id)
-        .where(Participant.conversation_id.in_(ids), Participant.left_at.is_(None))
-        .order_by(Participant.joined_at, User.id)
-    ).all():
-        people[conversation_id].append(person)
-    last_ids = [c.last_message_id for c in conversations if c.last_message_id]
-    last = (
-        {
-            m.id: m
-            for m in db.session.execute(
-                select(Message)
-                .where(Message.id.in_(last_ids))
-                .options(db.joinedload(Message.author))
-            ).scalars()
-        }
-        if last_ids
-        else {}
-    )
-    mine = (
-        select(Participant.conversation_id, Participant.last_read_message_id)
-        .where(Participant.user_id == user.id, Participant.conversation_id.in_(ids))
-        .subquery()
-    )
-    unread = dict(
-        db.session.execute(
-            select(Message.conversation_id, func.count())
-            .join(mine, mine.c.conversation_id == Message.conversation_id)
-            .where(
-                Message.id > mine.c.last_read_message_id,
-                Message.author_id != user.id,
-                Message.status == ContentStatus.PUBLISHED,
-            )
-            .group_by(Message.conversation_id)
-        ).all()
-    )
-    return [
-        ConversationView(
-            c, people.get(c.id, []), last.get(c.last_message_id or 0), unread.get(c.id, 0)
-        )
-        for c in conversations
-    ]
 
 
 def list_conversations(user: User, *, limit: int, after: str | None) -> Page[ConversationView]:
@@ -121,12 +62,12 @@ def list_conversations(user: User, *, limit: int, after: str | None) -> Page[Con
         limit=limit,
         after=after,
     )
-    return Page(_views(user, page.items), page.next_cursor)
+    return Page(conversation_views(user.id, page.items), page.next_cursor)
 
 
 def get_conversation(user: User, conversation_id: int) -> ConversationView:
     conversation, _ = policies.participation(user, conversation_id)
-    return _views(user, [conversation])[0]
+    return conversation_views(user.id, [conversation])[0]
 
 
 _NO_SHARED = _l("You can only write to people who share a neighbourhood with you.")
@@ -193,13 +134,15 @@ def start_conversation(
         ).scalar_one_or_none()
         if found is not None:
             # Back into it if they had left (a direct conversation never really ends).
-            db.session.execute(
+            back = db.session.execute(
                 update(Participant)
-                .where(Participant.conversation_id == found.id)
+                .where(Participant.conversation_id == found.id, Participant.left_at.is_not(None))
                 .values(left_at=None)
-            )
+                .returning(Participant.user_id)
+            ).scalars()
+            live.joined(found, [person_id for person_id in back if person_id != user.id])
             db.session.commit()
-            return _views(user, [found])[0], False
+            return conversation_views(user.id, [found])[0], False
     limits.check_conversation(user, neighbourhood_id, counts.conversations_started(user.id))
     now = utcnow()
     conversation = Conversation(
@@ -217,8 +160,9 @@ def start_conversation(
         db.session.add(
             Participant(conversation_id=conversation.id, user_id=person_id, joined_at=now)
         )
+    live.joined(conversation, others)
     db.session.commit()
-    return _views(user, [conversation])[0], True
+    return conversation_views(user.id, [conversation])[0], True
 
 
 @dataclass
@@ -354,7 +298,7 @@ def mark_read(user: User, conversation_id: int, up_to_message_id: int) -> dict[s
     if moved.rowcount:
         badges.changed([user.id])
     db.session.commit()
-    view = _views(user, [conversation])[0]
+    view = conversation_views(user.id, [conversation])[0]
     db.session.refresh(participant)
     return {
         "conversation_id": conversation.id,
@@ -387,6 +331,7 @@ def sync_meal_conversation(
         db.session.add(conversation)
         db.session.flush()
     wanted = participant_ids
+    added = []
     current = {
         p.user_id: p
         for p in db.session.execute(
@@ -404,12 +349,15 @@ def sync_meal_conversation(
                     last_read_message_id=conversation.last_message_id or 0,
                 )
             )
+            added.append(user_id)
         elif participant.left_at is not None:
             participant.left_at = None
             participant.joined_at = now
+            added.append(user_id)
     for user_id, participant in current.items():
         if user_id not in wanted and participant.left_at is None:
             participant.left_at = now
+    live.joined(conversation, added)
 
 
 def meal_conversations_joined(user_id: int) -> list[int]:

@@ -51,8 +51,9 @@ class TargetKind:
     model: Any = None
     # Content only: a row as a target and the texts held words are looked for in (screening).
     describe: Callable[[Any], tuple[Target, tuple[str, ...]]] | None = None
-    # Content only: called with the row's id after a decision (or reports) changed its status.
-    status_changed: Callable[[int, ContentStatus], None] | None = None
+    # Content only: called with the row's id, its new status and the one it had, after a
+    # decision (or reports) changed its status.
+    status_changed: Callable[[int, ContentStatus, ContentStatus], None] | None = None
 
     @property
     def is_content(self) -> bool:
@@ -117,14 +118,19 @@ def set_content_status(
     if kind is None or kind.model is None:
         return False
     model = kind.model
+    previous = None
+    if kind.status_changed is not None:  # what it was, locked until the change commits
+        previous = db.session.scalar(
+            select(model.status).where(model.id == target_id).with_for_update()
+        )
     stmt = update(model).where(model.id == target_id)
     if only_from is not None:
         stmt = stmt.where(model.status.in_(only_from))
     changed = db.session.execute(
         stmt.values(status=status).execution_options(synchronize_session="fetch")
     ).rowcount
-    if changed and kind.status_changed is not None:
-        kind.status_changed(target_id, status)
+    if changed and kind.status_changed is not None and previous is not None:
+        kind.status_changed(target_id, status, previous)
     return bool(changed)
 
 

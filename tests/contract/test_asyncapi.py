@@ -73,7 +73,8 @@ def test_every_catalogued_event_is_a_message_on_its_rooms(app, client) -> None:
     for name in (
         "post:created", "post:updated", "post:removed", "message:created",
         "notification:created", "signup:updated", "meal:availability", "moderation:item",
-        "meal:watch", "meal:unwatch", "badges:updated", "session:ended",
+        "meal:watch", "meal:unwatch", "badges:updated", "session:ended", "post:reactions",
+        "comment:created", "comment:updated", "comment:removed", "conversation:joined",
     ):  # fmt: skip
         assert name in events and name in names, name
     for name, event in events.items():
@@ -92,14 +93,21 @@ def test_every_catalogued_event_is_a_message_on_its_rooms(app, client) -> None:
 
 def test_payloads_are_the_openapi_components(client) -> None:
     """A component in both documents is one schema (OpenAPI 3.0's `nullable` written as JSON
-    Schema's `null` type): a post in `post:created` is the post of `GET /posts/{id}`."""
+    Schema's `null` type): a comment in `comment:created` is the comment of the REST lists,
+    and a post in `post:created` the post of `GET /posts/{id}` without the reader's own
+    `my_reactions`."""
     asyncapi = client.get("/api/asyncapi.json").get_json()["components"]["schemas"]
     openapi = client.get("/api/openapi.json").get_json()["components"]["schemas"]
 
     shared = sorted(set(asyncapi) & set(openapi))
-    assert {"Post", "Message", "Notification", "CommentOnPostPayload", "Person"} <= set(shared)
+    assert {
+        "Comment", "Conversation", "Message", "Notification", "CommentOnPostPayload", "Person"
+    } <= set(shared)  # fmt: skip
     for name in shared:
         assert asyncapi[name] == _json_schema(openapi[name]), name
+    post = _json_schema(openapi["Post"])
+    del post["properties"]["my_reactions"]
+    assert asyncapi["LivePost"] == post
 
 
 def test_notification_created_is_a_union_on_type(client) -> None:

@@ -31,7 +31,7 @@ def test_a_room_the_event_does_not_go_to_fails_the_test(app) -> None:
 
 
 def test_a_described_event_passes(app) -> None:
-    assert problems("post:removed", {"id": 7}, "neighbourhood:1") == []
+    assert problems("post:removed", {"id": 7, "neighbourhood_id": 1}, "neighbourhood:1") == []
     assert (
         problems("badges:updated", {"unread_notifications": 2, "unread_messages": 0}, "user:3")
         == []

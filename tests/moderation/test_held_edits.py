@@ -54,7 +54,7 @@ def test_a_clean_post_edited_to_hold_a_held_word_leaves_the_feed(client, api, qu
     assert r.get_json()["status"] == "held"
     assert feed_ids(client, quartier.bob, quartier.id) == []
     assert api.get(f"/posts/{post['id']}", headers=quartier.bob.headers).status_code == 404
-    assert received(bobs, "post:removed") == [{"id": post["id"]}]
+    assert received(bobs, "post:removed") == [{"id": post["id"], "neighbourhood_id": quartier.id}]
     assert received(bobs, "post:updated") == []
     [event] = received(moderators, "moderation:item")
     assert (event["target_id"], event["held_reason"]) == (post["id"], "held_word")

@@ -81,7 +81,9 @@ def test_hiding_at_the_threshold_is_post_removed_and_dismissing_brings_it_back(
         reported(client, reporter, "post", post["id"])
     assert received(readers, "post:removed") == []
     item_id = reported(client, quartier.dave, "post", post["id"])["item_id"]
-    assert received(readers, "post:removed") == [{"id": post["id"]}]
+    assert received(readers, "post:removed") == [
+        {"id": post["id"], "neighbourhood_id": quartier.id}
+    ]
 
     decided(client, quartier.moderator, item_id, "dismiss")
 
