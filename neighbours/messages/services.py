@@ -224,7 +224,7 @@ def list_messages(
         encode_cursor([last]) if newer and last is not None else None,
         encode_cursor([first]) if older and first is not None else None,
         latest_cursor,
-        _views(user, [conversation])[0] if opening else None,
+        conversation_views(user.id, [conversation])[0] if opening else None,
     )
 
 

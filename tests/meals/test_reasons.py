@@ -184,7 +184,9 @@ def test_checking_in_a_waitlisted_diner_is_signup_not_confirmed(api, auth, kitch
     assert waiting["status"] == "waitlisted"
     host = meal.canteen_obj.host
     r = api.post(
-        f"/signups/{waiting['id']}/check-in", json={"attended": True}, headers=french(host.headers)
+        f"/signups/{waiting['id']}/check-in",
+        json={"attendance": "attended"},
+        headers=french(host.headers),
     )
     body = refused(r, 409, "signup_not_confirmed")
     assert body["message"] == (
