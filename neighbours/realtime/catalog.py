@@ -52,13 +52,14 @@ class LiveEvent:
 
 # --- the live layer's own ----------------------------------------------------------------
 
-SESSION_END_REASONS = ("logged_out", "revoked", "expired", "suspended", "deleted")
+# (A suspension is per neighbourhood: it takes the socket out of that neighbourhood's rooms and
+# ends no session, so no socket is refused or cut for it.)
+SESSION_END_REASONS = ("logged_out", "revoked", "expired", "deleted")
 # What a refused connection's `connect_error` says in `reason` (see the document's
 # `x-connect-error`).
 CONNECT_REFUSAL_REASONS = (
     "unauthorized",
     "expired",
-    "suspended",
     "too_many_sockets",
     "logged_out",
     "revoked",
@@ -114,8 +115,19 @@ class EventIdSchema(ma.Schema):
     )
 
 
+class RefusalDataSchema(ma.Schema):
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(CONNECT_REFUSAL_REASONS),
+        metadata={"description": "the same reason, where socket.io-client shows it: `err.data`"},
+    )
+
+
 class ConnectErrorSchema(ma.Schema):
-    """The data of `connect_error` when the server refuses a connection."""
+    """The data of `connect_error` when the server refuses a connection. socket.io-client
+    gives the app an Error with this `message` and `data` (`err.data.reason`)."""
+
+    data = ma.fields.Nested(RefusalDataSchema, required=True)
 
     message = ma.fields.String(
         required=True, metadata={"description": "for people, in the user's language"}
@@ -153,7 +165,7 @@ EVENTS = (
         ("socket",),
         "The session behind this socket ended",
         "Sent to one socket just before the server disconnects it: logged out, session "
-        "revoked or expired, user suspended or account deleted. Sign in again (or stop).",
+        "revoked or expired, or account deleted. Sign in again (or stop).",
         logged=False,
     ),
     LiveEvent(

@@ -86,12 +86,20 @@ SESSION_MESSAGES = {
 
 
 class Refused(ConnectionRefusedError):
-    """A refused connection: the client's `connect_error` gets `{message, reason}`, the
-    message in the handshake's language (its Accept-Language)."""
+    """A refused connection: the client's `connect_error` gets `{message, reason, data:
+    {reason}}`, the message in the handshake's language (its Accept-Language).
+
+    The official socket.io-client keeps only `message` and `data` of the packet (as the
+    error's `message` and `data`): `err.data.reason` is where its users read the reason.
+    """
 
     def __init__(self, reason: str) -> None:
         if reason not in REASONS or reason not in SESSION_MESSAGES:
             raise ValueError(f"unlisted session reason {reason!r}")
         super().__init__(reason)
         self.reason = reason
-        self.error_args = {"message": str(SESSION_MESSAGES[reason]), "reason": reason}
+        self.error_args = {
+            "message": str(SESSION_MESSAGES[reason]),
+            "reason": reason,
+            "data": {"reason": reason},
+        }

@@ -133,9 +133,14 @@ def test_session_ended_and_connect_error_say_why(client) -> None:
     refusal = _resolve(document, document["x-connect-error"]["$ref"])
 
     assert ended["properties"]["reason"]["enum"] == list(catalog.SESSION_END_REASONS)
-    assert {"unauthorized", "suspended", "too_many_sockets"} <= set(
+    assert {"unauthorized", "expired", "too_many_sockets"} <= set(
         refusal["properties"]["reason"]["enum"]
     )
+    assert refusal["required"] == ["data", "message", "reason"] or set(refusal["required"]) == {
+        "data",
+        "message",
+        "reason",
+    }
     assert _resolve(document, document["x-connect-auth"]["$ref"])["required"] == ["token"]
 
 

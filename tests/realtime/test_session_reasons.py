@@ -43,7 +43,7 @@ def _wait(condition: Callable[[], bool], seconds: float) -> bool:
 
 def test_session_reasons_are_listed():
     assert set(SESSION_END_REASONS) <= set(REASONS)
-    assert {"unauthorized", "too_many_sockets", "expired", "suspended"} <= set(REASONS)
+    assert {"unauthorized", "too_many_sockets", "expired"} <= set(REASONS)
 
 
 def test_a_refusal_says_why_in_the_handshakes_language(auth, sockets):
@@ -52,12 +52,14 @@ def test_a_refusal_says_why_in_the_handshakes_language(auth, sockets):
     assert refused.refusal == {
         "message": "No valid session token: sign in again.",
         "reason": "unauthorized",
+        "data": {"reason": "unauthorized"},  # where socket.io-client shows it: err.data
     }
     french = sockets.connect(auth=None, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert not french.is_connected()
     assert french.refusal == {
         "message": "Aucun jeton de session valide : veuillez vous reconnecter.",
         "reason": "unauthorized",
+        "data": {"reason": "unauthorized"},  # where socket.io-client shows it: err.data
     }
 
 
@@ -103,6 +105,7 @@ def test_one_socket_too_many_is_refused_as_too_many_sockets(capped):
     assert over.refusal == {
         "message": "Trop de connexions en direct pour ce compte : fermez-en une et réessayez.",
         "reason": "too_many_sockets",
+        "data": {"reason": "too_many_sockets"},
     }
 
 
