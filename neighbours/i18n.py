@@ -12,13 +12,20 @@ their template, gives each its reason and translates it.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
 
 babel = Babel()
 
@@ -71,9 +78,37 @@ def _content_language(response: Response) -> Response:
     return response
 
 
+CATALOGS = Path(__file__).parent / "translations"
+
+
+def compile_catalogs(directory: Path = CATALOGS) -> list[Path]:
+    """Compile each `messages.po` whose `.mo` is missing or older, as `make install` does, so
+    that a process started any other way (gunicorn straight from a checkout) still speaks
+    French, and every process of a deployment reads the same catalog. Returns what it wrote."""
+    written = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        partial = mo.with_suffix(f".mo.{os.getpid()}")
+        try:
+            with partial.open("wb") as target:
+                write_mo(target, catalog, use_fuzzy=False)
+            partial.replace(mo)  # atomic: a process reading it sees the old or the new one
+        except OSError:
+            log.warning("could not compile %s (read-only?): run make install", po)
+            partial.unlink(missing_ok=True)
+            continue
+        written.append(mo)
+    return written
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("DEFAULT_LOCALE", "en")
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    compile_catalogs()
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_content_language)
 

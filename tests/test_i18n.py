@@ -7,7 +7,10 @@ a message wrapped anywhere in `neighbours/` without a French translation fails h
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from neighbours import i18n
 from neighbours.reasons import REASONS
 from tests.support.api import v1
 
@@ -321,3 +325,16 @@ def test_the_openapi_document_lists_every_reason_with_its_meaning(client: Any) -
     assert set(reason["enum"]) == set(REASONS)
     assert reason["x-reasons"] == REASONS
     assert "`not_a_member`: " in reason["description"]
+
+
+def test_a_process_compiles_a_missing_or_stale_catalog(tmp_path):
+    """gunicorn started straight from a checkout (no `make install`) still speaks French."""
+    source = i18n.CATALOGS / "fr" / "LC_MESSAGES" / "messages.po"
+    target = tmp_path / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(source, target / "messages.po")
+    assert i18n.compile_catalogs(tmp_path) == [target / "messages.mo"]
+    assert (target / "messages.mo").stat().st_size > 1000
+    assert i18n.compile_catalogs(tmp_path) == []  # up to date: nothing to do
+    os.utime(target / "messages.po", (time.time() + 5, time.time() + 5))
+    assert i18n.compile_catalogs(tmp_path) == [target / "messages.mo"]  # the .po changed
