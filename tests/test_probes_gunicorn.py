@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from neighbours.reasons import REASONS
 from tests.realtime import servers
 from tests.support.settings import DATABASE_URL
 
@@ -69,6 +70,8 @@ def assert_json_error(response: tuple[int, dict[str, str], bytes], code: int) ->
     assert payload["code"] == code
     assert isinstance(payload["status"], str) and payload["status"]
     assert isinstance(payload["message"], str) and payload["message"]
+    assert payload["reason"] in REASONS, payload
+    assert headers.get("content-language") in {"en", "fr"}, headers
     return payload
 
 
@@ -89,7 +92,10 @@ def get(path: str, *headers: bytes) -> bytes:
 def test_errors_gunicorn_raises_itself_are_json(
     server: servers.Server, label: str, raw: bytes, code: int
 ) -> None:
-    assert_json_error(exchange(server, raw), code)
+    payload = assert_json_error(exchange(server, raw), code)
+    assert payload["reason"] == {414: "uri_too_long", 431: "headers_too_large"}.get(
+        code, "bad_request"
+    )
 
 
 def chunked_post(path: str, body: bytes, chunk: int = 1000) -> bytes:
