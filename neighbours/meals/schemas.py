@@ -6,12 +6,14 @@ import re
 from zoneinfo import available_timezones
 
 import marshmallow as ma
+from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import DietarySchema, PersonSchema, TrimmedSchema
 from neighbours.dietary import DIETS, EU_ALLERGENS
 from neighbours.errors import FieldError
 from neighbours.fields import UTCDateTime
+from neighbours.i18n import template
 from neighbours.meals.models import Attendance, SignupStatus
 from neighbours.pagination import PageArgs, page_schema
 
@@ -31,11 +33,18 @@ def _longitude(**kwargs: object) -> ma.fields.Float:
     return ma.fields.Float(validate=ma.validate.Range(min=-180, max=180), **kwargs)
 
 
+_NOT_A_CURRENCY = template("bad_format", _l("Not an ISO 4217 currency code such as EUR."))
+_CURRENCIES = frozenset(list_currencies())
+
+
+def _known_currency(value: str) -> None:
+    if not CURRENCY.match(value) or value not in _CURRENCIES:
+        raise ma.ValidationError(_NOT_A_CURRENCY)
+
+
 def _currency(**kwargs: object) -> ma.fields.String:
     return ma.fields.String(
-        validate=ma.validate.Regexp(
-            CURRENCY, error=_l("Not an ISO 4217 currency code such as EUR.")
-        ),
+        validate=_known_currency,
         metadata={"description": _CURRENCY_HELP, "pattern": CURRENCY.pattern},
         **kwargs,
     )

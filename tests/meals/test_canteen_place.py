@@ -52,6 +52,7 @@ def test_a_meal_embeds_its_canteen(api, auth, kitchen):
     [
         ({"currency": "euro"}, "currency"),
         ({"currency": "eur"}, "currency"),
+        ({"currency": "QQQ"}, "currency"),  # the right shape, but no such currency
         ({"latitude": 91}, "latitude"),
         ({"longitude": -181}, "longitude"),
     ],
@@ -75,3 +76,4 @@ def test_the_currency_error_is_in_french(api, auth):
     assert r.get_json()["errors"]["json"]["currency"] == [
         "Ce n'est pas un code de devise ISO 4217, comme EUR."
     ]
+    assert r.get_json()["field_reasons"]["json"]["currency"] == ["bad_format"]
