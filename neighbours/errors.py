@@ -11,13 +11,15 @@ response is built.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, jsonify
-from flask_babel import lazy_gettext
+from flask_babel import format_timedelta, lazy_gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -194,9 +196,26 @@ def _http_exception(error: HTTPException) -> Response:
     # Routing 404s (no such URL, an id beyond the database's range) read like any other.
     message = data.get("message") or STATUS_MESSAGES.get(code) or error.description
     if code == 429 and not data.get("message"):
-        # Flask-Limiter's description is the limit, e.g. "10 per 1 minute".
-        message = _l("Too many requests: limit of %(limit)s.", limit=error.description)
+        message = _limit_message(str(error.description))
     return error_response(code, message, errors, headers)
+
+
+_LIMIT = re.compile(r"^(\d+) per (\d+) (second|minute|hour|day|month|year)s?$")
+
+
+def _limit_message(limit: str) -> Any:
+    """Flask-Limiter's description of a limit ("10 per 1 hour"), said in the caller's
+    language ("au plus 10 en 1 heure"); any other wording: the generic message."""
+    found = _LIMIT.match(limit.strip())
+    if found is None:
+        return STATUS_MESSAGES[429]
+    amount, count, unit = found.groups()
+    window = format_timedelta(timedelta(seconds=int(count) * _SECONDS[unit]), threshold=1)
+    return _l("Too many requests: at most %(amount)s in %(window)s.", amount=amount, window=window)
+
+
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "month": 2592000}
+_SECONDS["year"] = 365 * 86400
 
 
 def _app_error(error: AppError) -> Response:

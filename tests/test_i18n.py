@@ -19,8 +19,10 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from neighbours import i18n
+from neighbours.errors import _limit_message
 from neighbours.reasons import REASONS
 from tests.support.api import v1
 
@@ -338,3 +340,23 @@ def test_a_process_compiles_a_missing_or_stale_catalog(tmp_path):
     assert i18n.compile_catalogs(tmp_path) == []  # up to date: nothing to do
     os.utime(target / "messages.po", (time.time() + 5, time.time() + 5))
     assert i18n.compile_catalogs(tmp_path) == [target / "messages.mo"]  # the .po changed
+
+
+@pytest.mark.parametrize(
+    ("limit", "english", "french_text"),
+    [
+        ("2 per 1 hour", "at most 2 in 1 hour.", "au plus 2 en 1\xa0heure."),
+        ("30 per 15 minutes", "at most 30 in 15 minutes.", "au plus 30 en 15\xa0minutes."),
+        ("something else", "try again later.", "réessayez plus tard."),
+    ],
+)
+def test_a_rate_limit_is_said_in_the_callers_language(app, limit, english, french_text):
+    """Flask-Limiter describes its limits in English ("2 per 1 hour"): said in French too."""
+
+    def said(locale: str) -> str:  # CLDR puts (narrow) no-break spaces before units
+        with force_locale(locale):
+            return str(_limit_message(limit)).replace("\xa0", " ").replace("\u202f", " ")
+
+    with app.test_request_context():
+        assert said("en").endswith(english)
+        assert said("fr").endswith(french_text.replace("\xa0", " "))
