@@ -303,6 +303,9 @@ def test_a_socket_ack_error_has_a_reason_and_the_users_language(auth: Any, socke
     assert unknown["error"]["message"] == french("No such event: %(name)s.", name="no:such-event")
     assert missing["error"]["reason"] == "not_found"
     assert missing["error"]["message"] == french("Not found, or not visible to you.")
+    reserved = phone.emit("disconnect", {}, callback=True)  # refused before any handler
+    assert reserved["error"]["reason"] == "reserved_event"
+    assert reserved["error"]["message"] == french("This event name is reserved.")
 
 
 def test_a_socket_without_a_setting_speaks_its_handshakes_language(auth: Any, sockets: Any) -> None:

@@ -105,11 +105,13 @@ def install(app: Flask, live: LiveState) -> None:
     def guarded(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
         namespace = namespace or "/"
         name = data[0] if isinstance(data, list) and data else None
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
         if not isinstance(name, str) or name in RESERVED_EVENTS:
             log.warning("refused a client event with a reserved or no name: %r", name)
-            refuse(eio_sid, namespace, id, 400, _RESERVED, reason="reserved_event")
+            known = live.sockets.get(sid) if sid is not None else None
+            locale = known.locale if known is not None else None
+            refuse(eio_sid, namespace, id, 400, _RESERVED, reason="reserved_event", locale=locale)
             return None
-        sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
         if sid is None or not server.manager.is_connected(sid, namespace):
             return None  # not connected to this namespace: python-socketio ignores it too
         socket = live.sockets.get(sid)
