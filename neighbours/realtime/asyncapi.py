@@ -44,13 +44,19 @@ _ADDRESSES = {
 _DESCRIPTION = """\
 The live events of neighbours, over Socket.IO (namespace `/`, path `/socket.io`).
 
-Connect with `auth: {token}` (`ConnectAuth`), a bearer token from `POST /api/v1/auth/login`.
-A refused connection's `connect_error` carries `{message, reason}` (`ConnectError`,
-`x-connect-error`). Once connected, the server puts the socket in its rooms: its user's,
-its neighbourhoods' (active, not suspended memberships), their moderators' for moderators,
-and the meals it watches. Channels are those rooms; the server `send`s events to them and
-`receive`s client events (with an ack) on the socket itself. Events describe committed
-changes only; after a reconnect, catch up over REST and watch meals again.
+Connect with `auth: {token, last_event_id?, watch?}` (`ConnectAuth`), a bearer token from
+`POST /api/v1/auth/login`. A refused connection's `connect_error` carries
+`{message, reason, data: {reason}}` (`ConnectError`, `x-connect-error`; socket.io-client shows
+`err.data.reason`). Once connected, the server puts the socket in its rooms: its user's, its
+neighbourhoods' (active, not suspended memberships), their moderators' for moderators, and
+the meals it watches (`meal:watch`, or `auth.watch` on connect). Channels are those rooms; the
+server `send`s events to them and `receive`s client events (with an ack) on the socket itself.
+Events describe committed changes only. Every event the server sends to a room carries an
+increasing `event_id` (`EventId`): delivery is at least once, so drop ids already handled, and
+reconnect with the highest as `auth.last_event_id` to get, before any live event, everything
+missed in the rooms the user is in now (or `sync:reset`: reload over REST). Pushed objects are
+as any member sees them: keep reader-specific fields (`my_reactions`, `my_signup`, `is_host`,
+`unread_count`) from your own copy.
 """
 
 
