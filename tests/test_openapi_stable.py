@@ -3,31 +3,12 @@ it are reviewed, so nothing in it may follow the order of a set or a dict built 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.support.documents import served_under_seed
 
-ROOT = Path(__file__).resolve().parents[1]
-DUMP = (
-    "import json; from neighbours import create_app; "
-    "app = create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://', "
-    "'SECRET_KEY': 'x'}); "
-    "print(json.dumps(app.test_client().get('/api/openapi.json').get_json()))"
-)
-
-
-def _document(seed: str) -> str:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+PATH = "/api/openapi.json"
 
 
 def test_the_document_does_not_depend_on_the_hash_seed() -> None:
-    first, second = _document("1"), _document("2")
+    first, second = served_under_seed(PATH, "1"), served_under_seed(PATH, "2")
     assert len(first) > 10_000
     assert first == second

@@ -4,9 +4,6 @@ same marshmallow schemas as `/api/openapi.json`, the same in every process."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +12,10 @@ from jsonschema import Draft7Validator
 from neighbours.notifications.types import NotificationType
 from neighbours.realtime import catalog
 from neighbours.realtime.asyncapi import _json_schema
+from tests.support.documents import served_under_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 META_SCHEMA = json.loads((Path(__file__).parent / "asyncapi-3.0.0.json").read_text())
-DUMP = (
-    "import json; from neighbours import create_app; "
-    "app = create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://', "
-    "'SECRET_KEY': 'x'}); "
-    "print(json.dumps(app.test_client().get('/api/asyncapi.json').get_json()))"
-)
 
 
 def _refs(node: Any) -> list[str]:
@@ -144,17 +136,10 @@ def test_session_ended_and_connect_error_say_why(client) -> None:
     assert _resolve(document, document["x-connect-auth"]["$ref"])["required"] == ["token"]
 
 
-def _document(seed: str) -> str:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 def test_the_document_does_not_depend_on_the_hash_seed() -> None:
-    first, second = _document("1"), _document("2")
+    first, second = (
+        served_under_seed("/api/asyncapi.json", "1"),
+        served_under_seed("/api/asyncapi.json", "2"),
+    )
     assert len(first) > 5_000
     assert first == second
