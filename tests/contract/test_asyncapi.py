@@ -14,7 +14,6 @@ from neighbours.realtime import catalog
 from neighbours.realtime.asyncapi import _json_schema
 from tests.support.documents import served_under_seed
 
-ROOT = Path(__file__).resolve().parents[2]
 META_SCHEMA = json.loads((Path(__file__).parent / "asyncapi-3.0.0.json").read_text())
 
 
