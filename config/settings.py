@@ -124,6 +124,10 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EVENT_RELAY_SECONDS": _float(env, "EVENT_RELAY_SECONDS", 1.0),
         "EVENT_RELAY_GRACE_SECONDS": _float(env, "EVENT_RELAY_GRACE_SECONDS", 2.0),
         "EVENT_REPLAY_MAX": _int(env, "EVENT_REPLAY_MAX", 1000),
+        # Replays a user may ask of one process (a burst, refilled per minute); past it a
+        # reconnect gets `sync:reset` (cheap) instead of the events (a flood of reconnects
+        # with an old `last_event_id` must not stall the process).
+        "EVENT_REPLAYS_PER_MINUTE": _float(env, "EVENT_REPLAYS_PER_MINUTE", 10.0),
         "EVENT_RETENTION_HOURS": _float(env, "EVENT_RETENTION_HOURS", 48.0),
         # Tests only: commit and log events but never emit them (the relay must deliver).
         "EVENT_TEST_SKIP_EMIT": _bool(env, "EVENT_TEST_SKIP_EMIT", False),

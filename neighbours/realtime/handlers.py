@@ -82,7 +82,7 @@ def on_connect(auth: Any = None) -> bool:
     for room in rooms:
         live_state.server.enter_room(live.sid, room, namespace=NAMESPACE)
     if after is not None:
-        replay.prepare(live_state, sid, after, list(rooms))
+        replay.prepare(live_state, sid, after, list(rooms), user_id)
     # A logout or a membership change told to this process while this socket was being signed
     # in found nothing to act on: act on it now.
     missed = missed_while_connecting(live, started, live_state)

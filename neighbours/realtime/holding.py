@@ -15,11 +15,14 @@ so `HoldingManager` sits just above `Manager` in both managers' class order.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import socketio as sio
 
 Packet = tuple[str, Any]
+# How long after its replay a socket is still spared live events it already got replayed.
+SEAM_SECONDS = 10.0
 
 
 class HoldingManager(sio.Manager):
@@ -31,6 +34,10 @@ class HoldingManager(sio.Manager):
         self._held: dict[str, list[Packet]] = {}
         self._first: dict[str, list[Packet]] = {}
         self._seen: dict[str, tuple[set[int], int]] = {}
+        # After a replay: (highest id the socket holds, until when) — a live event committed
+        # before the replay was read can still come in over Redis after the release; it must
+        # not reach the socket a second time.
+        self._caught_up: dict[str, tuple[int, float]] = {}
 
     # --- what the connect handler calls --------------------------------------------------
 
@@ -54,6 +61,7 @@ class HoldingManager(sio.Manager):
             replayed, after = self._seen.pop(sid, (set(), 0))
             if held is None:
                 return
+            self._caught_up[sid] = (max([after, *replayed]), time.monotonic() + SEAM_SECONDS)
             for name, data in first:
                 sio.Manager.emit(self, name, data, namespace, to=sid)
             for name, data in held:
@@ -79,6 +87,8 @@ class HoldingManager(sio.Manager):
         to: Any = None,
         **kwargs: Any,
     ) -> Any:
+        if self._caught_up and not callback:
+            skip_sid = self._skip_caught_up(data, namespace, to or room, skip_sid)
         if self._held and not callback:
             with self._hold_lock:
                 held = [
@@ -95,6 +105,28 @@ class HoldingManager(sio.Manager):
             event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs
         )
 
+    def _skip_caught_up(self, data: Any, namespace: str, to: Any, skip_sid: Any) -> Any:
+        """Add to `skip_sid` the sockets whose replay already gave them this event."""
+        event_id = data.get("event_id") if isinstance(data, dict) else None
+        if not isinstance(event_id, int):
+            return skip_sid
+        now = time.monotonic()
+        with self._hold_lock:
+            for sid, (_upto, until) in list(self._caught_up.items()):
+                if until < now:
+                    del self._caught_up[sid]
+            if not self._caught_up:
+                return skip_sid
+            have = [
+                sid
+                for sid, _eio in self.get_participants(namespace, to)
+                if sid in self._caught_up and event_id <= self._caught_up[sid][0]
+            ]
+        if not have:
+            return skip_sid
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        return [s for s in skip if s is not None] + have
+
     def connect(self, sid: str, namespace: str) -> Any:
         connected = super().connect(sid, namespace)
         if self._held:
@@ -107,4 +139,7 @@ class HoldingManager(sio.Manager):
                 self._held.pop(sid, None)
                 self._first.pop(sid, None)
                 self._seen.pop(sid, None)
+        if self._caught_up:
+            with self._hold_lock:
+                self._caught_up.pop(sid, None)
         return super().disconnect(sid, namespace, **kwargs)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from neighbours.database import utcnow
 from neighbours.extensions import db
-from neighbours.realtime import eventlog, publish
+from neighbours.realtime import eventlog, publish, replay
 from neighbours.realtime.live import state
 from neighbours.realtime.models import LoggedEvent
 from neighbours.realtime.rooms import meal_room, neighbourhood_room, user_room
@@ -155,13 +155,46 @@ def test_past_the_retention_or_beyond_the_newest_id_is_a_reset(app, auth, socket
     assert eventlog.prune(db.session, app) == 1
 
 
-@pytest.mark.parametrize("value", [None, "12", -1, True, 1.5, [1]])
-def test_a_bad_last_event_id_replays_nothing(auth, sockets, value):
+def test_no_last_event_id_replays_nothing(auth, sockets):
+    me = auth.user()
+    _publish("probe", {"n": 1}, user_room(me.id))
+    socket = sockets.connect(auth={"token": me.token, "last_event_id": None})
+    assert socket.is_connected()
+    assert socket.get_received() == []
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.5, [1], {}, "abc", "१२", 10**30])
+def test_a_malformed_last_event_id_is_a_reset_not_a_silent_connect(auth, sockets, value):
+    """A client that stored its id badly must learn that it missed events: reload."""
     me = auth.user()
     _publish("probe", {"n": 1}, user_room(me.id))
     socket = sockets.connect(auth={"token": me.token, "last_event_id": value})
     assert socket.is_connected()
-    assert received(socket, "probe") == []
+    assert [e["name"] for e in socket.get_received()] == ["sync:reset"]
+
+
+def test_an_id_stored_as_a_string_of_digits_replays(auth, sockets):
+    """Browsers' storage gives back strings: "12" is the id 12."""
+    me = auth.user()
+    _publish("probe", {"n": 1}, user_room(me.id))
+    _publish("probe", {"n": 2}, user_room(me.id))
+    first = _logged()[0].id
+    socket = sockets.connect(auth={"token": me.token, "last_event_id": str(first)})
+    assert [d["n"] for d in received(socket, "probe")] == [2]
+
+
+def test_replays_past_the_users_allowance_are_resets(app, auth, sockets, monkeypatch):
+    """A flood of reconnects asking for a replay gets cheap resets, not the log each time."""
+    monkeypatch.setitem(app.config, "EVENT_REPLAYS_PER_MINUTE", 2.0)
+    monkeypatch.setattr(replay, "_buckets", {})  # its own allowances (ids recur across tests)
+    me = auth.user()
+    _publish("probe", {"n": 1}, user_room(me.id))
+    names = []
+    for _ in range(3):
+        socket = sockets.connect(auth={"token": me.token, "last_event_id": 0})
+        names.append([e["name"] for e in socket.get_received()])
+        socket.disconnect()
+    assert names == [["probe"], ["probe"], ["sync:reset"]]
 
 
 def test_live_events_held_during_the_replay_are_sent_after_it_once(app, auth, sockets, monkeypatch):
@@ -185,6 +218,11 @@ def test_live_events_held_during_the_replay_are_sent_after_it_once(app, auth, so
     socket = sockets.connect(auth={"token": me.token, "last_event_id": one})
     assert [d["n"] for d in received(socket, "probe")] == [2, 3]
     assert not server.manager._held
+    # A live event committed before the replay was read may still come in (over Redis from
+    # another process) after the release: the socket has it already.
+    server.emit("probe", {"n": 2, "event_id": two}, to=user_room(me.id))
+    server.emit("probe", {"n": 4, "event_id": two + 2}, to=user_room(me.id))
+    assert [d["n"] for d in received(socket, "probe")] == [4]
 
 
 def test_watches_named_on_connect_are_watched_again(auth, kitchen, sockets):
