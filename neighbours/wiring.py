@@ -16,7 +16,9 @@ from neighbours import i18n, idempotency
 from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator
+from neighbours.accounts.models import User
 from neighbours.auth import caller_locale, current_user_id
+from neighbours.extensions import db
 from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
@@ -39,7 +41,11 @@ from neighbours.neighbourhoods.live import membership_rooms
 from neighbours.notifications import events as notification_events
 from neighbours.notifications import export as notification_export
 from neighbours.notifications import services as notifications
-from neighbours.realtime import catalog, live
+from neighbours.realtime import catalog, eventlog, live
+
+
+def forget_in_event_log(user: User) -> None:
+    eventlog.forget_author(db.session, user.id)
 
 
 def wire(app: Flask) -> None:
@@ -76,6 +82,8 @@ def _wire_accounts(app: Flask) -> None:
     account_hooks.deleting.register(app, meal_departures.let_go)
     # After it, in the same transaction: memberships end (as the code ran before the seam).
     account_hooks.deleted.register(app, neighbourhood_accounts.end_memberships)
+    # And the event log forgets their words and name (a replay gives back only what is shown).
+    account_hooks.deleted.register(app, forget_in_event_log)
     account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
     account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
     # The unread totals of `/me`, `/me/badges` and `badges:updated`.

@@ -24,24 +24,46 @@ _PUBLISHED = ContentStatus.PUBLISHED
 
 def post_shown(event: str, post: Post, view: Any) -> None:
     """`post:created` / `post:updated`: the post (a `PostView` of no reader) to its members."""
-    publish(event, live_post_schema.dump(view), neighbourhood_room(post.neighbourhood_id))
+    publish(
+        event,
+        live_post_schema.dump(view),
+        neighbourhood_room(post.neighbourhood_id),
+        subject=f"post:{post.id}",
+        author_id=post.author_id,
+    )
 
 
 def post_gone(post: Post) -> None:
     """`post:removed`: it left the members' feed."""
     payload = {"id": post.id, "neighbourhood_id": post.neighbourhood_id}
-    publish("post:removed", payload, neighbourhood_room(post.neighbourhood_id))
+    publish(
+        "post:removed",
+        payload,
+        neighbourhood_room(post.neighbourhood_id),
+        subject=f"post:{post.id}",
+    )
 
 
 def _members_see_post(comment: Comment) -> bool:
     return comment.post.status == _PUBLISHED
 
 
+def _subject(comment: Comment) -> str:
+    """A comment is part of its post: the post's removal takes its comments out of the log."""
+    return f"post:{comment.post_id}/comment:{comment.id}"
+
+
 def comment_shown(event: str, comment: Comment) -> None:
     """`comment:created` / `comment:updated`, if members see the comment and its post."""
     if comment.status == _PUBLISHED and _members_see_post(comment):
         room = neighbourhood_room(comment.post.neighbourhood_id)
-        publish(event, comment_schema.dump(comment), room)
+        publish(
+            event,
+            comment_schema.dump(comment),
+            room,
+            subject=_subject(comment),
+            author_id=comment.author_id,
+        )
 
 
 def comment_gone(comment: Comment, *, was: ContentStatus) -> None:
@@ -49,7 +71,7 @@ def comment_gone(comment: Comment, *, was: ContentStatus) -> None:
     if was == _PUBLISHED and _members_see_post(comment):
         where = comment.post.neighbourhood_id
         payload = {"id": comment.id, "post_id": comment.post_id, "neighbourhood_id": where}
-        publish("comment:removed", payload, neighbourhood_room(where))
+        publish("comment:removed", payload, neighbourhood_room(where), subject=_subject(comment))
 
 
 def reaction_counts(post_id: int) -> dict[str, int]:
@@ -72,4 +94,5 @@ def reactions_changed(post: Post) -> None:
         "neighbourhood_id": post.neighbourhood_id,
         "reactions": reaction_counts(post.id),
     }
-    publish("post:reactions", payload, neighbourhood_room(post.neighbourhood_id))
+    room = neighbourhood_room(post.neighbourhood_id)
+    publish("post:reactions", payload, room, subject=f"post:{post.id}/reactions")

@@ -259,7 +259,13 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
     )
     payload = {"conversation_id": conversation.id, "message": message_payload(message)}
     for person_id in everyone:
-        publish("message:created", payload, user_room(person_id))
+        publish(
+            "message:created",
+            payload,
+            user_room(person_id),
+            subject=f"message:{message.id}",
+            author_id=user.id,
+        )
     if first and conversation.kind != ConversationKind.MEAL:
         for person_id in others:
             notify(

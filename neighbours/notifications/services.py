@@ -35,7 +35,15 @@ def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any])
     )
     with force_locale(locale):
         data = dump_notification(notification)
-    publish("notification:created", data, user_room(user_id))
+    actor = payload.get("actor") if isinstance(payload, dict) else None
+    publish(
+        "notification:created",
+        data,
+        user_room(user_id),
+        subject=f"notification:{notification.id}",
+        # The other person's name is in it: gone from the log with their account.
+        author_id=actor.get("id") if isinstance(actor, dict) else None,
+    )
     badges.changed([user_id])
     return notification
 

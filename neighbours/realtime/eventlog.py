@@ -21,8 +21,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
@@ -43,21 +45,65 @@ def enabled(app: Flask | None = None) -> bool:
     return bool(app.config.get("EVENT_LOG_ENABLED", True))
 
 
-def write(session: Session, events: list[tuple[str, Any, list[str]]]) -> list[int]:
-    """Insert (name, payload, rooms) rows in one statement, in the session's transaction, and
-    return their ids in the same order. Call it last thing before the commit."""
+Row = tuple[str, Any, list[str], str | None, int | None]
+
+
+def write(session: Session, events: list[Row]) -> list[int]:
+    """Insert (name, payload, rooms, subject, author_id) rows in one statement, in the
+    session's transaction, and return their ids in the same order; first redact the logged
+    events these supersede (`_redact_superseded`). Call it last thing before the commit."""
     now = utcnow()
-    rows = [{"name": n, "payload": p, "rooms": r, "created_at": now} for n, p, r in events]
+    rows = [
+        {
+            "name": n,
+            "payload": p,
+            "rooms": r,
+            "created_at": now,
+            "subject": subject,
+            "author_id": author,
+        }
+        for n, p, r, subject, author in events
+    ]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+        _redact_superseded(session, events)
         result = session.execute(
             insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True), rows
         )
         return [row[0] for row in result]
+    _redact_superseded(session, events)
     # SQLite: one INSERT ... VALUES (...), (...) gives its rows increasing rowids in order
     # (SQLAlchemy would send one statement per row to return them in order).
     result = session.execute(insert(_TABLE).values(rows).returning(_TABLE.c.id))
     return sorted(row[0] for row in result)
+
+
+# A redacted row keeps its id (the log's ids stay dense for the reset checks) but goes to no
+# room and says nothing.
+_REDACTED: dict[str, Any] = {"payload": {}, "rooms": [], "subject": None, "author_id": None}
+
+
+def _redact_superseded(session: Session, events: list[Row]) -> None:
+    """A new event about a subject takes the place of the logged ones about it; a removal
+    (`...:removed`) also of those about its parts (a post's comments and reactions)."""
+    conditions = []
+    for name, _payload, _rooms, subject, _author in events:
+        if subject is None:
+            continue
+        conditions.append(_TABLE.c.subject == subject)
+        if name.endswith(":removed"):
+            conditions.append(_TABLE.c.subject.startswith(f"{subject}/", autoescape=True))
+    if conditions:
+        session.execute(update(_TABLE).where(or_(*conditions)).values(**_REDACTED))
+
+
+def forget_author(session: Session, user_id: int) -> int:
+    """Redact every logged event carrying the words or the name of `user_id` (their account is
+    being deleted: a replay must not give back what the API no longer shows)."""
+    result = session.execute(
+        update(_TABLE).where(_TABLE.c.author_id == user_id).values(**_REDACTED)
+    )
+    return int(result.rowcount or 0)
 
 
 def with_id(payload: Any, event_id: int) -> Any:

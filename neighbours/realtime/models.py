@@ -30,5 +30,11 @@ class LoggedEvent(Base):
     payload: Mapped[Any] = mapped_column(JSON)
     rooms: Mapped[list[str]] = mapped_column(RoomList)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # What the event is about ("post:6", "post:6/comment:9"): a later event about the same
+    # subject redacts the earlier ones, and a removal redacts those about its parts too, so
+    # that a replay never gives back text that was edited away or removed.
+    subject: Mapped[str | None] = mapped_column(String(80), index=True)
+    # Whose words or name the payload carries: redacted when their account is deleted.
+    author_id: Mapped[int | None] = mapped_column(index=True)
 
     __table_args__ = (Index("ix_events_rooms", "rooms", postgresql_using="gin"),)

@@ -33,6 +33,8 @@ class Event:
     room: str | tuple[str, ...]
     # Given by the event log just before the commit (None when the log is off).
     event_id: int | None = None
+    subject: str | None = None
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,18 @@ def publish(
     room: str | Sequence[str],
     *,
     session: Session | None = None,
+    subject: str | None = None,
+    author_id: int | None = None,
 ) -> None:
     """Queue `name` with `payload` for `room`, to be emitted after the session commits.
 
     Several rooms reach each socket once, even one that is in more than one of them.
+    `subject` ("post:6", "post:6/comment:9") and `author_id` let the event log redact what a
+    later change or an account's deletion takes back (`eventlog.write`, `forget_author`).
     """
     rooms = room if isinstance(room, str) else tuple(room)
-    _queue(session or _default_session(), Event(name, payload, rooms))
+    event = Event(name, payload, rooms, subject=subject, author_id=author_id)
+    _queue(session or _default_session(), event)
 
 
 def publish_control(action: str, *, session: Session | None = None, **data: Any) -> None:
@@ -99,7 +106,7 @@ def _before_commit(session: Session) -> None:
     for i in at:
         item = queued[i][1]
         rooms = [item.room] if isinstance(item.room, str) else list(item.room)
-        rows.append((item.name, item.payload, rooms))
+        rows.append((item.name, item.payload, rooms, item.subject, item.author_id))
     for i, event_id in zip(at, eventlog.write(session, rows), strict=True):
         where, item = queued[i]
         queued[i] = (where, replace(item, event_id=event_id))
