@@ -58,10 +58,15 @@ def language_for(own: str | None) -> str:
     request's `Accept-Language` (a socket's handshake too), else `DEFAULT_LOCALE`."""
     if own in LANGUAGES:
         return own  # type: ignore[return-value]
-    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    return requested_language() or current_app.config.get("DEFAULT_LOCALE", "en")
+
+
+def requested_language() -> str | None:
+    """The language the request's `Accept-Language` (a socket's handshake too) asks for, if
+    it names one we speak; None outside a request or when it names none."""
     if not has_request_context():
-        return default
-    return request.accept_languages.best_match(LANGUAGES) or default
+        return None
+    return request.accept_languages.best_match(LANGUAGES)
 
 
 def current_language() -> str:

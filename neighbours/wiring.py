@@ -15,7 +15,7 @@ from flask import Flask
 from neighbours import i18n, idempotency
 from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
-from neighbours.accounts.live import TokenAuthenticator
+from neighbours.accounts.live import TokenAuthenticator, remember_socket_language
 from neighbours.accounts.models import User
 from neighbours.auth import caller_locale, current_user_id
 from neighbours.extensions import db
@@ -40,6 +40,7 @@ from neighbours.neighbourhoods import services as neighbourhood_services
 from neighbours.neighbourhoods.live import membership_rooms
 from neighbours.notifications import events as notification_events
 from neighbours.notifications import export as notification_export
+from neighbours.notifications import people as notification_people
 from neighbours.notifications import services as notifications
 from neighbours.realtime import catalog, eventlog, live
 
@@ -63,6 +64,8 @@ def _wire_realtime(app: Flask) -> None:
     live.add_room_provider(app, meals_live.watched_meal_rooms)
     # A reconnecting client names the meals it watched (`auth.watch`): before the providers.
     live.on_connect(app, meals_live.restore_watches)
+    # The handshake's language, kept for the live texts of a user without a `locale`.
+    live.on_connect(app, remember_socket_language)
     live.on_event(app, "meal:watch", meals_live.on_meal_watch)
     live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
     # Every live event, described by the code that owns it (`/api/asyncapi.json`).
@@ -84,6 +87,8 @@ def _wire_accounts(app: Flask) -> None:
     account_hooks.deleted.register(app, neighbourhood_accounts.end_memberships)
     # And the event log forgets their words and name (a replay gives back only what is shown).
     account_hooks.deleted.register(app, forget_in_event_log)
+    # Others' notifications that kept a copy of this person's name keep only the id.
+    account_hooks.deleted.register(app, notification_people.forget_actor)
     account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
     account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
     # The unread totals of `/me`, `/me/badges` and `badges:updated`.

@@ -1,7 +1,7 @@
 """events: subject and author_id, for redacting what a later change or a deletion takes back
 
 Revision ID: 24ae99abd4a2
-Revises: bad8d4fc2c12
+Revises: eb7f96e9c425
 Create Date: 2026-11-29 22:29:50.397458
 
 """
@@ -13,7 +13,7 @@ import neighbours.database
 
 # revision identifiers, used by Alembic.
 revision = '24ae99abd4a2'
-down_revision = 'bad8d4fc2c12'
+down_revision = 'eb7f96e9c425'
 branch_labels = None
 depends_on = None
 

@@ -2,18 +2,22 @@
 
 Accounts knows neither notifications nor messages (they sit above it): each registers a
 counter on `counters` (in `neighbours.wiring`), and calls `changed(user_ids)` in the
-transaction that changed a count. The event carries both totals, counted after the change, and
-is sent after commit (`realtime.publish`), so nothing goes out for a rolled-back change.
+transaction that changed a count, naming only people whose count did change. Each person named
+gets one event per transaction, however often they were named: both totals, counted once for
+everyone just before the commit, so final; it is sent after commit (`realtime.publish`), so
+nothing goes out for a rolled-back change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from neighbours.extensions import db
+from sqlalchemy.orm import Session
+
 from neighbours.hooks import Hook
-from neighbours.realtime.publish import publish
+from neighbours.realtime.publish import at_commit, publish
 from neighbours.realtime.rooms import user_room
 
 EVENT = "badges:updated"
@@ -54,11 +58,16 @@ def badges(user_id: int) -> dict[str, int]:
 
 
 def changed(user_ids: Iterable[int]) -> None:
-    """A count may have changed for these people, in the caller's transaction: count again
-    (after a flush) and queue `badges:updated` to each one's user room."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return
-    db.session.flush()
-    for uid, totals in badges_of(ids).items():
-        publish(EVENT, totals, user_room(uid))
+    """These people's counts changed in the caller's transaction: just before it commits,
+    count once for everyone named in it and queue one `badges:updated` to each one's user
+    room, with the final totals."""
+    ids = set(user_ids)
+    if ids:
+        at_commit(EVENT, _send).setdefault("user_ids", set()).update(ids)
+
+
+def _send(session: Session, states: list[dict[str, Any]]) -> None:
+    session.flush()
+    named = set().union(*(state.get("user_ids", ()) for state in states))
+    for uid, totals in badges_of(named).items():
+        publish(EVENT, totals, user_room(uid), session=session)

@@ -6,13 +6,17 @@ per-user socket cap), and by the sweeper (expiry, and the re-validation of sessi
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from neighbours.accounts.models import AccessToken, User
+from neighbours.accounts.services import remember_language
 from neighbours.auth import hash_token, resolve_token
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.realtime.live import Identity
+from neighbours.realtime.registry import LiveSocket
 
 
 class TokenAuthenticator:
@@ -57,3 +61,11 @@ class TokenAuthenticator:
                 )
             ).scalars()
         )
+
+
+def remember_socket_language(socket: LiveSocket, _auth: dict[str, Any]) -> None:
+    """A connect hook: the handshake's `Accept-Language` becomes the user's `last_language`
+    (committed only when it changed), so live texts follow the language their phone speaks."""
+    user = db.session.get(User, socket.user_id)  # loaded with the token: no query
+    if user is not None and remember_language(user):
+        db.session.commit()

@@ -24,6 +24,9 @@ class User(TimestampMixin, db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The language the API answers this user in ("en" / "fr"); None: their Accept-Language.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The language their client last asked for (Accept-Language at sign-in, registration or a
+    # socket's connect): live texts use it when `locale` is None. Cleared on deletion.
+    last_language: Mapped[str | None] = mapped_column(String(8))
     diets: Mapped[list[str]] = mapped_column(JSON, default=list)
     allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_admin: Mapped[bool] = mapped_column(default=False)

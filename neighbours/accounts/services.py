@@ -22,6 +22,7 @@ from neighbours.auth import hash_password, issue_token, verify_password
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
 from neighbours.extensions import db
+from neighbours.i18n import requested_language
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish_control, publish_membership_change
 from neighbours.views import View
@@ -69,6 +70,17 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def remember_language(user: User) -> bool:
+    """Keep the language this request asks for (`Accept-Language`) as the user's
+    `last_language`, the one live texts use without a `locale`; set only when it changes (the
+    caller commits). True when it changed."""
+    asked = requested_language()
+    if asked is None or asked == user.last_language:
+        return False
+    user.last_language = asked
+    return True
+
+
 def register(email: str, password: str, display_name: str) -> User:
     email = _normalise_email(email)
     check_password_strength(password, user_inputs=[email, email.split("@")[0], display_name])
@@ -82,6 +94,7 @@ def register(email: str, password: str, display_name: str) -> User:
         diets=[],
         allergens=[],
     )
+    remember_language(user)
     db.session.add(user)
     try:
         db.session.commit()
@@ -101,6 +114,7 @@ def login(
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized(_l("Wrong email or password."), reason="wrong_credentials")
     token, row = issue_token(user, user_agent=user_agent, ip=ip)
+    remember_language(user)
     db.session.commit()
     return token, row
 
@@ -194,6 +208,7 @@ def delete_account(user: User, password: str) -> None:
     user.display_name = FORMER_NEIGHBOUR
     user.bio = None
     user.locale = None
+    user.last_language = None
     user.avatar_url = None
     user.languages = []
     user.diets = []

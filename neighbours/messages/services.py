@@ -15,7 +15,7 @@ from neighbours.accounts.schemas import person as embedded_person
 from neighbours.database import utcnow
 from neighbours.errors import Forbidden, Invalid
 from neighbours.extensions import db
-from neighbours.messages import counts, live, policies
+from neighbours.messages import counts, live, policies, unread
 from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
 from neighbours.messages.schemas import message_schema
 from neighbours.messages.views import ConversationView, conversation_views
@@ -233,12 +233,18 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def post_message(user: User, conversation_id: int, body: str) -> Message:
-    conversation, _ = policies.participation(user, conversation_id)
+    conversation, me = policies.participation(user, conversation_id)
     everyone = _active_participant_ids(conversation.id)
     others = [pid for pid in everyone if pid != user.id]
     policies.require_can_write(user, conversation, others)
     limits.check_message(user, counts.messages_sent(user.id))
     first = conversation.last_message_id is None
+    # Writing reads what came before: my own badge changes only if some of it was unread.
+    read_too = (
+        not first
+        and me.last_read_message_id < (conversation.last_message_id or 0)
+        and unread.has_unread(conversation.id, user.id, me.last_read_message_id)
+    )
     now = utcnow()
     message = Message(
         conversation_id=conversation.id,
@@ -277,7 +283,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
                     "preview": body[:100],
                 },
             )
-    badges.changed(everyone)
+    badges.changed([*others, user.id] if read_too else others)
     db.session.commit()
     return message
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from neighbours.extensions import db
 from neighbours.messages.models import Message, Participant
@@ -26,3 +26,20 @@ def unread_counts(user_ids: list[int]) -> dict[int, int]:
         .group_by(Participant.user_id)
     ).all()
     return {user_id: n for user_id, n in rows}
+
+
+def has_unread(conversation_id: int, user_id: int, last_read_message_id: int) -> bool:
+    """Whether this conversation holds a published message of someone else after the
+    person's read marker (what their `unread_messages` counts there)."""
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Message.conversation_id == conversation_id,
+                    Message.id > last_read_message_id,
+                    Message.author_id != user_id,
+                    Message.status == ContentStatus.PUBLISHED,
+                )
+            )
+        ).scalar()
+    )

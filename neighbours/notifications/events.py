@@ -14,7 +14,9 @@ EVENTS = (
         "A notification was stored for the user (a comment on their post, a new "
         "conversation, a seat from the waitlist, a cancelled meal, a moderation decision, a "
         "decision on a request to join); `text` is in the user's language setting, else the "
-        "server's default.",
+        "language their client last asked for (`Accept-Language` at sign-in, registration or "
+        "a socket's connect), else the server's default; `payload.actor` is the other person "
+        "as they are now.",
     ),
     LiveEvent(
         "badges:updated",
@@ -22,6 +24,7 @@ EVENTS = (
         ("user",),
         "My unread totals changed",
         "Sent to the user's room when the number of unread notifications or of unread "
-        "messages changes.",
+        "messages changes: once per change (however many things it changed), with the new "
+        "totals; never when neither total changed.",
     ),
 )

@@ -7,13 +7,20 @@ from typing import Any
 from neighbours.accounts.export import dump_rows
 from neighbours.accounts.models import User
 from neighbours.notifications.models import Notification
+from neighbours.notifications.people import with_actors
+from neighbours.notifications.types import normalized
 
 
 def export_section(user: User) -> dict[str, Any]:
+    """The caller's notifications, the other person in each as they are now (one query)."""
+    rows = dump_rows(
+        Notification,
+        ["id", "type", "payload", "created_at", "read_at"],
+        Notification.user_id == user.id,
+    )
+    payloads = with_actors([normalized(row["type"], row["payload"]) for row in rows])
     return {
-        "notifications": dump_rows(
-            Notification,
-            ["id", "type", "payload", "created_at", "read_at"],
-            Notification.user_id == user.id,
-        )
+        "notifications": [
+            {**row, "payload": payload} for row, payload in zip(rows, payloads, strict=True)
+        ]
     }

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from neighbours.accounts.schemas import BadgesSchema
 from neighbours.fields import UTCDateTime, row_id
+from neighbours.i18n import template
 from neighbours.notifications.models import Notification
+from neighbours.notifications.people import with_actors
 from neighbours.notifications.types import PAYLOADS, NotificationType, normalized, text
 from neighbours.pagination import PageArgs
 from neighbours.unions import OneOf
@@ -40,22 +43,26 @@ def notification_field(**kwargs: Any) -> OneOf:
     return OneOf(VARIANTS, discriminator="type", component="Notification", **kwargs)
 
 
-def notification_view(notification: Notification) -> dict[str, Any]:
-    """A notification with its payload in today's vocabulary and its sentence in the current
-    locale, ready for its type's schema."""
-    payload = normalized(notification.type, notification.payload)
-    return {
-        "id": notification.id,
-        "type": notification.type,
-        "payload": payload,
-        "text": text(notification.type, payload),
-        "created_at": notification.created_at,
-        "read_at": notification.read_at,
-    }
+def notification_views(notifications: list[Notification]) -> list[dict[str, Any]]:
+    """Notifications with their payload in today's vocabulary, the other person as they are
+    now (one query for them all) and the sentence in the current locale, ready for their
+    type's schema."""
+    payloads = with_actors([normalized(n.type, n.payload) for n in notifications])
+    return [
+        {
+            "id": notification.id,
+            "type": notification.type,
+            "payload": payload,
+            "text": text(notification.type, payload),
+            "created_at": notification.created_at,
+            "read_at": notification.read_at,
+        }
+        for notification, payload in zip(notifications, payloads, strict=True)
+    ]
 
 
 def dump_notification(notification: Notification) -> dict[str, Any]:
-    return VARIANTS[notification.type]().dump(notification_view(notification))
+    return VARIANTS[notification.type]().dump(notification_views([notification])[0])
 
 
 class NotificationPageSchema(ma.Schema):
@@ -65,13 +72,16 @@ class NotificationPageSchema(ma.Schema):
     @ma.pre_dump
     def _views(self, page: Any, **_kwargs: Any) -> dict[str, Any]:
         return {
-            "items": [notification_view(n) for n in page.items],
+            "items": notification_views(list(page.items)),
             "next_cursor": page.next_cursor,
         }
 
 
 class NotificationListArgs(PageArgs):
     unread = ma.fields.Boolean(load_default=False)
+
+
+_IDS_OR_ALL = template("required", _l("Give `ids` or `all: true`."))
 
 
 class MarkReadSchema(ma.Schema):
@@ -87,7 +97,7 @@ class MarkReadSchema(ma.Schema):
     @ma.validates_schema
     def _one_of(self, data: dict, **_kwargs: object) -> None:
         if not data.get("ids") and not data.get("all"):
-            raise ma.ValidationError("Give `ids` or `all: true`.", field_name="ids")
+            raise ma.ValidationError(_IDS_OR_ALL, field_name="ids")
 
 
 class MarkReadResultSchema(ma.Schema):

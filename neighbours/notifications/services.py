@@ -13,6 +13,7 @@ from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.notifications.models import Notification
+from neighbours.notifications.people import stored
 from neighbours.notifications.schemas import dump_notification
 from neighbours.notifications.types import NotificationType
 from neighbours.pagination import Page, SortKey, paginate
@@ -21,19 +22,16 @@ from neighbours.realtime.rooms import user_room
 
 
 def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any]) -> Notification:
-    """Store a notification in the caller's transaction; it is pushed live after commit, its
-    `text` in the recipient's language (their `locale`, else `DEFAULT_LOCALE`)."""
+    """Store a notification in the caller's transaction (its `actor` by id only: reads show
+    the person as they are then); it is pushed live after commit, its `text` in the
+    recipient's language (`live_language`)."""
     type_ = NotificationType(type_)
     notification = Notification(
-        user_id=user_id, type=type_.value, payload=payload, created_at=utcnow()
+        user_id=user_id, type=type_.value, payload=stored(payload), created_at=utcnow()
     )
     db.session.add(notification)
     db.session.flush()
-    user = db.session.get(User, user_id)
-    locale = (user.locale if user is not None else None) or current_app.config.get(
-        "DEFAULT_LOCALE", "en"
-    )
-    with force_locale(locale):
+    with force_locale(live_language(db.session.get(User, user_id))):
         data = dump_notification(notification)
     actor = payload.get("actor") if isinstance(payload, dict) else None
     publish(
@@ -46,6 +44,13 @@ def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any])
     )
     badges.changed([user_id])
     return notification
+
+
+def live_language(user: User | None) -> str:
+    """The language of a live text for this person, who is not the caller: their `locale`,
+    else the language their client last asked for (`last_language`), else `DEFAULT_LOCALE`."""
+    chosen = (user.locale or user.last_language) if user is not None else None
+    return chosen or current_app.config.get("DEFAULT_LOCALE", "en")
 
 
 def unread_counts(user_ids: list[int]) -> dict[int, int]:

@@ -11,7 +11,7 @@ replays what it missed (`replay`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from neighbours.realtime import delivery, eventlog, relay
 log = logging.getLogger(__name__)
 
 _PENDING = "neighbours_pending_events"
+_AT_COMMIT = "neighbours_at_commit"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,28 @@ def publish_membership_change(user_id: int, *, session: Session | None = None) -
     publish_control("sync_rooms", session=session, user_id=user_id)
 
 
+def at_commit(
+    key: str,
+    callback: Callable[[Session, list[dict[str, Any]]], None],
+    *,
+    session: Session | None = None,
+) -> dict[str, Any]:
+    """Run `callback(session, states)` once, just before the session commits (before the
+    queued events are logged, so it may publish), however often `key` is asked for in the
+    transaction. Returns a `state` dict for the callers to fill meanwhile: one per
+    (sub)transaction, so what was filled inside a savepoint that rolls back is dropped with
+    it, as events are; the callback gets the states that remain."""
+    session = session or _default_session()
+    where = session.get_nested_transaction() or session.get_transaction()
+    asked = session.info.setdefault(_AT_COMMIT, [])
+    for at, asked_key, _callback, state in asked:
+        if asked_key == key and at is where:
+            return state
+    state: dict[str, Any] = {}
+    asked.append((where, key, callback, state))
+    return state
+
+
 def _default_session() -> Session:
     return db.session()  # the scoped session's current Session
 
@@ -94,6 +117,11 @@ def _before_commit(session: Session) -> None:
     """Write the queued events to the log, in this transaction, in one INSERT."""
     if session.in_nested_transaction():
         return
+    by_key: dict[str, tuple[Callable[..., None], list[dict[str, Any]]]] = {}
+    for _where, key, callback, state in session.info.pop(_AT_COMMIT, []):
+        by_key.setdefault(key, (callback, []))[1].append(state)
+    for callback, states in by_key.values():
+        callback(session, states)
     queued = session.info.get(_PENDING)
     if not queued or not eventlog.enabled():
         return
@@ -150,13 +178,17 @@ def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction
 
 
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    queued = session.info.get(_PENDING)
-    if not queued:
-        return
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
-    else:  # a savepoint: drop only what was queued inside it
+        session.info.pop(_AT_COMMIT, None)
+        return
+    # A savepoint: drop only what was queued (or asked for) inside it.
+    queued = session.info.get(_PENDING)
+    if queued:
         queued[:] = [(w, item) for w, item in queued if not _within(w, previous_transaction)]
+    asked = session.info.get(_AT_COMMIT)
+    if asked:
+        asked[:] = [entry for entry in asked if not _within(entry[0], previous_transaction)]
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -164,6 +196,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     # was queued describes changes that never happened. A commit has already taken the queue.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_AT_COMMIT, None)
 
 
 def install() -> None:

@@ -193,3 +193,18 @@ def test_read_bad_all_is_422_naming_all(auth, client):
     me = auth.user()
     r = client.post(f"{URL}/read", json={"all": "everything"}, headers=me.headers)
     assert_error(r, 422, "all")
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Give `ids` or `all: true`."), ("fr", "Indiquez `ids` ou `all: true`.")],
+)
+def test_read_without_ids_nor_all_says_so_in_the_callers_language(auth, client, language, message):
+    me = auth.user()
+    headers = {**me.headers, "Accept-Language": language}
+    r = client.post(f"{URL}/read", json={"all": False}, headers=headers)
+    body = assert_error(r, 422, "ids")
+    [said] = body["errors"]["json"]["ids"]
+    assert said == message
+    assert body["field_reasons"]["json"]["ids"] == ["required"]
+    assert r.headers["Content-Language"] == language

@@ -109,8 +109,8 @@ def test_a_comment_names_its_author_as_actor(auth, api) -> None:
 
 
 def test_rows_stored_under_the_old_names_read_as_today(auth, api, db) -> None:
-    me = auth.user()
-    old = {"id": 9, "display_name": "Bob"}
+    me, bob = auth.user(), auth.user("Bob")
+    old = {"id": bob.id, "display_name": "Bob"}
     db.session.add_all(
         [
             Notification(

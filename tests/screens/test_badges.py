@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from neighbours.accounts import badges
 from neighbours.notifications.services import notify
 from tests.messages.test_conversations import send, start
 from tests.support.sockets import received
@@ -37,12 +38,10 @@ def test_badges_updated_reaches_the_persons_sockets_on_every_change(client, api,
     cid = start(client, ben, ana).get_json()["id"]
 
     message = send(client, ben, cid, "Hello").get_json()
-    # A message received and, being the first, a notification: both counts reach Ana.
-    assert received(phone, "badges:updated")[-1] == {
-        "unread_notifications": 1,
-        "unread_messages": 1,
-    }
-    assert received(bens, "badges:updated")[-1] == ZERO
+    # A message received and, being the first, a notification: both counts reach Ana, in one
+    # event; Ben's totals did not change, so he hears nothing.
+    assert received(phone, "badges:updated") == [{"unread_notifications": 1, "unread_messages": 1}]
+    assert received(bens, "badges:updated") == []
 
     r = api.post(f"/conversations/{cid}/read", json={"up_to_message_id": message["id"]}, as_=ana)
     assert r.status_code == 200
@@ -80,3 +79,48 @@ def test_badges_take_two_queries(api, auth, count_queries):
         s for s in statements if "FROM notifications" in s or "FROM conversation_participants" in s
     ]
     assert len(counted) == 2, statements
+
+
+def test_each_person_gets_one_event_per_change_and_only_if_their_totals_changed(
+    client, auth, sockets
+):
+    nh = auth.neighbourhood()
+    ana, ben = auth.member(nh), auth.member(nh)
+    anas, bens = sockets.connect(ana.token), sockets.connect(ben.token)
+    cid = start(client, ben, ana).get_json()["id"]
+
+    send(client, ben, cid, "Hello")  # a notification and a message for Ana: one event
+    assert received(anas, "badges:updated") == [{"unread_notifications": 1, "unread_messages": 1}]
+    assert received(bens, "badges:updated") == []
+
+    send(client, ana, cid, "Hi!")  # Ana's reply reads Ben's message; Ben has one to read
+    assert received(anas, "badges:updated") == [{"unread_notifications": 1, "unread_messages": 0}]
+    assert received(bens, "badges:updated") == [{"unread_notifications": 0, "unread_messages": 1}]
+
+    send(client, ana, cid, "Are you coming?")  # nothing new for Ana to read: no event for her
+    assert received(anas, "badges:updated") == []
+    assert received(bens, "badges:updated") == [{"unread_notifications": 0, "unread_messages": 2}]
+
+
+def test_several_changes_in_one_transaction_send_the_final_totals_once(auth, sockets, db):
+    ana = auth.user()
+    phone = sockets.connect(ana.token)
+    approved = {"neighbourhood_id": 1, "neighbourhood_name": "Q"}
+    for _ in range(3):
+        notify(ana.id, "membership_approved", approved)
+    badges.changed([ana.id])
+    db.session.commit()
+    assert received(phone, "badges:updated") == [{"unread_notifications": 3, "unread_messages": 0}]
+
+
+def test_a_change_rolled_back_inside_a_savepoint_is_not_announced(auth, sockets, db):
+    ana, ben = auth.user(), auth.user()
+    anas, bens = sockets.connect(ana.token), sockets.connect(ben.token)
+    approved = {"neighbourhood_id": 1, "neighbourhood_name": "Q"}
+    notify(ana.id, "membership_approved", approved)
+    savepoint = db.session.begin_nested()
+    notify(ben.id, "membership_approved", approved)
+    savepoint.rollback()
+    db.session.commit()
+    assert received(anas, "badges:updated") == [{"unread_notifications": 1, "unread_messages": 0}]
+    assert received(bens, "badges:updated") == []
