@@ -108,6 +108,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_INVITES": env.get("RATELIMIT_INVITES", "50 per day"),
         "RATELIMIT_JOIN": env.get("RATELIMIT_JOIN", "30 per hour"),
         "RATELIMIT_EXPORT": env.get("RATELIMIT_EXPORT", "1 per hour"),
+        # GET /events (a catch-up over REST reads up to EVENT_REPLAY_MAX rows), per user.
+        "RATELIMIT_EVENTS": env.get("RATELIMIT_EVENTS", "60 per minute"),
         # Live sockets: events per socket (token bucket; off with RATELIMIT_ENABLED=false),
         # sockets per user across processes, and how often each process checks its sockets.
         "SOCKET_EVENT_RATE": _float(env, "SOCKET_EVENT_RATE", 10.0),

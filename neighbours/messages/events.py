@@ -33,6 +33,8 @@ EVENTS = (
         "participants of a new one, someone back in a direct conversation they had left, "
         "and the hosts and confirmed diners added to a meal's conversation. The "
         "conversation as `GET /conversations` lists it for that person (its `unread_count` "
-        "is theirs).",
+        "is theirs). Live only, never replayed: after a reconnect, `message:created` events and "
+        "`GET /conversations` tell of it.",
+        logged=False,
     ),
 )

@@ -16,4 +16,8 @@ def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
     `unread_count`), published in the caller's transaction and sent after it commits."""
     for user_id in sorted(set(user_ids)):
         [view] = conversation_views(user_id, [conversation])
-        publish("conversation:joined", conversation_schema.dump(view), user_room(user_id))
+        # Live only: it names every participant and quotes the last message, which the log
+        # could not take back when one of them leaves or a moderator removes it. A client that
+        # missed it learns of the conversation from its `message:created` events.
+        payload = conversation_schema.dump(view)
+        publish("conversation:joined", payload, user_room(user_id), logged=False)

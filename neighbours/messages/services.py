@@ -18,6 +18,7 @@ from neighbours.extensions import db
 from neighbours.messages import counts, live, policies, unread
 from neighbours.messages.models import Conversation, ConversationKind, Message, Participant
 from neighbours.messages.schemas import message_schema
+from neighbours.messages.targets import message_subject
 from neighbours.messages.views import ConversationView, conversation_views
 from neighbours.moderation import limits
 from neighbours.moderation.models import ContentStatus
@@ -269,7 +270,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
             "message:created",
             payload,
             user_room(person_id),
-            subject=f"message:{message.id}",
+            subject=message_subject(message.id),
             author_id=user.id,
         )
     if first and conversation.kind != ConversationKind.MEAL:
@@ -282,6 +283,7 @@ def post_message(user: User, conversation_id: int, body: str) -> Message:
                     "actor": embedded_person(user),
                     "preview": body[:100],
                 },
+                log_subject=f"{message_subject(message.id)}/notification:{person_id}",
             )
     badges.changed([*others, user.id] if read_too else others)
     db.session.commit()

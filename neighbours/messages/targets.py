@@ -9,9 +9,15 @@ from neighbours.errors import NotFound
 from neighbours.extensions import db
 from neighbours.messages.models import Message
 from neighbours.messages.policies import participation
-from neighbours.moderation.models import TargetType
+from neighbours.moderation.models import ContentStatus, TargetType
 from neighbours.moderation.targets import Target, TargetKind, person, register_target
+from neighbours.realtime import eventlog
 from neighbours.timefmt import iso
+
+
+def message_subject(message_id: int) -> str:
+    """What the event log files a message's events under (`eventlog.redact`)."""
+    return f"message:{message_id}"
 
 
 def _resolve_message(reader: User, message_id: int) -> Target:
@@ -35,6 +41,18 @@ def _resolve_message(reader: User, message_id: int) -> Target:
     )
 
 
+def _message_status_changed(message_id: int, status: ContentStatus, was: ContentStatus) -> None:
+    """A message taken away: the event log must not give its words back (its
+    `message:created`, the `new_conversation` notification quoting it)."""
+    if status != ContentStatus.PUBLISHED:
+        eventlog.redact(db.session, message_subject(message_id))
+
+
 def register(app: Flask) -> None:
     """Messages: content that decisions hide, remove and restore."""
-    register_target(app, TargetKind(TargetType.MESSAGE, _resolve_message, Message))
+    register_target(
+        app,
+        TargetKind(
+            TargetType.MESSAGE, _resolve_message, Message, status_changed=_message_status_changed
+        ),
+    )

@@ -21,7 +21,13 @@ from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
 
 
-def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any]) -> Notification:
+def notify(
+    user_id: int,
+    type_: NotificationType | str,
+    payload: dict[str, Any],
+    *,
+    log_subject: str | None = None,
+) -> Notification:
     """Store a notification in the caller's transaction (its `actor` by id only: reads show
     the person as they are then); it is pushed live after commit, its `text` in the
     recipient's language (`live_language`)."""
@@ -38,7 +44,8 @@ def notify(user_id: int, type_: NotificationType | str, payload: dict[str, Any])
         "notification:created",
         data,
         user_room(user_id),
-        subject=f"notification:{notification.id}",
+        # Filed under what it quotes, when it quotes content that may be taken away.
+        subject=log_subject or f"notification:{notification.id}",
         # The other person's name is in it: gone from the log with their account.
         author_id=actor.get("id") if isinstance(actor, dict) else None,
     )

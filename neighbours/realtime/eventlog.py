@@ -97,6 +97,17 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
         session.execute(update(_TABLE).where(or_(*conditions)).values(**_REDACTED))
 
 
+def redact(session: Session, subject: str) -> int:
+    """Redact the logged events about `subject` and its parts (content a moderator took away
+    without an event of its own)."""
+    about = or_(
+        _TABLE.c.subject == subject,
+        _TABLE.c.subject.startswith(f"{subject}/", autoescape=True),
+    )
+    result = session.execute(update(_TABLE).where(about).values(**_REDACTED))
+    return int(result.rowcount or 0)
+
+
 def forget_author(session: Session, user_id: int) -> int:
     """Redact every logged event carrying the words or the name of `user_id` (their account is
     being deleted: a replay must not give back what the API no longer shows)."""

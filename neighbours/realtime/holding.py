@@ -66,7 +66,9 @@ class HoldingManager(sio.Manager):
                 sio.Manager.emit(self, name, data, namespace, to=sid)
             for name, data in held:
                 event_id = data.get("event_id") if isinstance(data, dict) else None
-                if isinstance(event_id, int) and (event_id in replayed or event_id <= after):
+                # Replayed, seen before, or older than the newest replayed one (then either
+                # replayed or redacted since: a superseded event must not follow its successor).
+                if isinstance(event_id, int) and event_id <= max([after, *replayed]):
                     continue
                 sio.Manager.emit(self, name, data, namespace, to=sid)
 

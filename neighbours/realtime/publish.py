@@ -36,6 +36,9 @@ class Event:
     event_id: int | None = None
     subject: str | None = None
     author_id: int | None = None
+    # False: sent live only, never logged nor replayed (a payload naming several people,
+    # which the log could not redact when one of them leaves).
+    logged: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ def publish(
     session: Session | None = None,
     subject: str | None = None,
     author_id: int | None = None,
+    logged: bool = True,
 ) -> None:
     """Queue `name` with `payload` for `room`, to be emitted after the session commits.
 
@@ -69,7 +73,7 @@ def publish(
     later change or an account's deletion takes back (`eventlog.write`, `forget_author`).
     """
     rooms = room if isinstance(room, str) else tuple(room)
-    event = Event(name, payload, rooms, subject=subject, author_id=author_id)
+    event = Event(name, payload, rooms, subject=subject, author_id=author_id, logged=logged)
     _queue(session or _default_session(), event)
 
 
@@ -127,7 +131,7 @@ def _before_commit(session: Session) -> None:
         return
     # The last flush first: the log's lock is then held only for the INSERT and the commit.
     session.flush()
-    at = [i for i, (_w, item) in enumerate(queued) if isinstance(item, Event)]
+    at = [i for i, (_w, item) in enumerate(queued) if isinstance(item, Event) and item.logged]
     if not at:
         return
     rows = []

@@ -261,3 +261,26 @@ def test_without_redis_the_relay_sends_what_was_not_emitted_once(make_app):
     assert relay.run_once(made) == 1
     assert [d["n"] for d in sent] == [2, 1]
     assert relay.run_once(made) == 0
+
+
+def test_a_held_event_older_than_the_replay_is_not_sent_after_it(app, auth, sockets, monkeypatch):
+    """An event redacted since (superseded by a newer one the replay gives) that comes in live
+    while the socket is held must not follow its successor (found by the outside probe)."""
+    me = auth.user()
+    for n in (1, 2, 3):
+        _publish("probe", {"n": n}, user_room(me.id))
+    one, two, three = (row.id for row in _logged())
+    db.session.execute(update(LoggedEvent).where(LoggedEvent.id == two).values(rooms=[]))
+    db.session.commit()
+    read = eventlog.catch_up
+    server = state(app).server
+
+    def racing(conn, after, rooms, **kwargs):
+        found = read(conn, after, rooms, **kwargs)
+        server.emit("probe", {"n": 2, "event_id": two}, to=user_room(me.id))  # superseded
+        server.emit("probe", {"n": 4, "event_id": three + 1}, to=user_room(me.id))
+        return found
+
+    monkeypatch.setattr(eventlog, "catch_up", racing)
+    socket = sockets.connect(auth={"token": me.token, "last_event_id": one})
+    assert [d["n"] for d in received(socket, "probe")] == [3, 4]

@@ -78,3 +78,15 @@ def test_a_forged_or_stale_after_is_a_reset(api, auth, app):
         app.config["EVENT_REPLAY_MAX"] = 1000
     caught_up = api.get(f"/events?after={newest}", as_=me).get_json()
     assert caught_up == {"items": [], "reset": False, "next_after": None, "last_event_id": newest}
+
+
+def test_catching_up_over_rest_has_an_allowance(app, api, auth, monkeypatch):
+    """Each call may read up to EVENT_REPLAY_MAX rows: past the allowance, 429 (the outside
+    probe ran 272 unthrottled calls from 18 threads)."""
+    monkeypatch.setitem(app.config, "LIMITS_ENABLED", True)
+    monkeypatch.setitem(app.config, "RATELIMIT_EVENTS", "3 per minute")
+    me = auth.user()
+    codes = [api.get("/events?after=0", as_=me).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = api.get("/events?after=0", as_=me)
+    assert r.get_json()["reason"] == "rate_limited" and r.headers.get("Retry-After")
