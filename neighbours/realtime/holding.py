@@ -5,7 +5,7 @@ live ones, with no gap and none twice at the seam. Its connect handler puts it o
 enters its rooms; live events for it are then kept here instead of sent. The handler reads the
 log and primes the hold with what to replay (or `sync:reset`). python-socketio marks the socket
 connected right after sending the CONNECT packet (`Manager.connect`): then, and in this order,
-the replay is sent, then the held live events whose id was neither replayed nor already seen.
+the replay is sent, then the held live events newer than anything it replayed or already had.
 
 Every emit reaches sockets through `Manager.emit`: this process's own emits, and those other
 processes publish over Redis (`PubSubManager` hands them to `Manager.emit` through `super()`),
@@ -33,7 +33,8 @@ class HoldingManager(sio.Manager):
         self._hold_lock = threading.RLock()
         self._held: dict[str, list[Packet]] = {}
         self._first: dict[str, list[Packet]] = {}
-        self._seen: dict[str, tuple[set[int], int]] = {}
+        # The highest event id a connecting socket holds once its replay is sent.
+        self._upto: dict[str, int] = {}
         # After a replay: (highest id the socket holds, until when) — a live event committed
         # before the replay was read can still come in over Redis after the release; it must
         # not reach the socket a second time.
@@ -46,29 +47,30 @@ class HoldingManager(sio.Manager):
         with self._hold_lock:
             self._held[sid] = []
 
-    def prime(self, sid: str, first: list[Packet], replayed: set[int], after: int) -> None:
-        """What to send before the held events, and which held ones the client has or gets."""
+    def prime(self, sid: str, first: list[Packet], upto: int) -> None:
+        """What to send before the held events, and the highest event id the client then
+        holds (its `last_event_id`, or the newest replayed)."""
         with self._hold_lock:
             if sid in self._held:
                 self._first[sid] = first
-                self._seen[sid] = (replayed, after)
+                self._upto[sid] = upto
 
     def release(self, sid: str, namespace: str) -> None:
         """Send the replay, then the held events it doesn't already hold, and stop holding."""
         with self._hold_lock:
             held = self._held.pop(sid, None)
             first = self._first.pop(sid, [])
-            replayed, after = self._seen.pop(sid, (set(), 0))
+            upto = self._upto.pop(sid, 0)
             if held is None:
                 return
-            self._caught_up[sid] = (max([after, *replayed]), time.monotonic() + SEAM_SECONDS)
+            self._caught_up[sid] = (upto, time.monotonic() + SEAM_SECONDS)
             for name, data in first:
                 sio.Manager.emit(self, name, data, namespace, to=sid)
             for name, data in held:
                 event_id = data.get("event_id") if isinstance(data, dict) else None
                 # Replayed, seen before, or older than the newest replayed one (then either
                 # replayed or redacted since: a superseded event must not follow its successor).
-                if isinstance(event_id, int) and event_id <= max([after, *replayed]):
+                if isinstance(event_id, int) and event_id <= upto:
                     continue
                 sio.Manager.emit(self, name, data, namespace, to=sid)
 
@@ -140,7 +142,7 @@ class HoldingManager(sio.Manager):
             with self._hold_lock:
                 self._held.pop(sid, None)
                 self._first.pop(sid, None)
-                self._seen.pop(sid, None)
+                self._upto.pop(sid, None)
         if self._caught_up:
             with self._hold_lock:
                 self._caught_up.pop(sid, None)

@@ -81,11 +81,11 @@ def prepare(
     if manager is None:
         return
     if after == MALFORMED or (user_id is not None and not _may_replay(user_id)):
-        manager.prime(sid, [(RESET, {})], set(), max(after, 0))
+        manager.prime(sid, [(RESET, {})], max(after, 0))
         return
     found = eventlog.catch_up(db.session, after, rooms)
     if found.reset:
-        manager.prime(sid, [(RESET, {})], set(), after)
+        manager.prime(sid, [(RESET, {})], after)
         return
     first = [(event["name"], event["payload"]) for event in found.events]
-    manager.prime(sid, first, {event["event_id"] for event in found.events}, after)
+    manager.prime(sid, first, max([after, *(event["event_id"] for event in found.events)]))
