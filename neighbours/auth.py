@@ -119,6 +119,12 @@ def current_user_id() -> int | None:
     return token.user_id if token is not None else None
 
 
+def caller_limit_key() -> str:
+    """Flask-Limiter's key for limits per account (`user:<id>`; `anonymous` without a token)."""
+    token = current_token()
+    return f"user:{token.user_id}" if token else "anonymous"
+
+
 def caller_locale() -> str | None:
     """The caller's own language setting, if they are signed in and chose one."""
     token = current_token()

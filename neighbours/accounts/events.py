@@ -19,7 +19,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from neighbours.auth import current_token, current_user, login_required
+from neighbours.auth import caller_limit_key, current_user, login_required
 from neighbours.extensions import db, limiter
 from neighbours.realtime import eventlog
 from neighbours.realtime.registry import LiveSocket
@@ -73,16 +73,11 @@ class EventPageSchema(ma.Schema):
     )
 
 
-def _user_key() -> str:
-    token = current_token()
-    return f"user:{token.user_id}" if token else "anonymous"
-
-
 @blp.route("/events")
 class Events(MethodView):
     @login_required
     # Each call may read up to EVENT_REPLAY_MAX rows: as the socket replays, an allowance.
-    @limiter.limit(lambda: current_app.config["RATELIMIT_EVENTS"], key_func=_user_key)
+    @limiter.limit(lambda: current_app.config["RATELIMIT_EVENTS"], key_func=caller_limit_key)
     @blp.arguments(EventListArgs, location="query")
     @blp.response(200, EventPageSchema)
     def get(self, args: dict) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from neighbours.accounts.schemas import (
     RevokedSchema,
     SessionListSchema,
 )
-from neighbours.auth import current_token, current_user, login_required
+from neighbours.auth import caller_limit_key, current_token, current_user, login_required
 from neighbours.errors import Unauthorized
 from neighbours.extensions import limiter
 
@@ -123,15 +123,10 @@ def _exported(response: Response) -> bool:
     return response.status_code == 200
 
 
-def _user_key() -> str:
-    token = current_token()
-    return f"user:{token.user_id}" if token else "anonymous"
-
-
 @blp.route("/me/export", methods=["GET"])
 @login_required
 @limiter.limit(
-    lambda: current_app.config["RATELIMIT_EXPORT"], key_func=_user_key, deduct_when=_exported
+    lambda: current_app.config["RATELIMIT_EXPORT"], key_func=caller_limit_key, deduct_when=_exported
 )
 @blp.response(200, ExportSchema)
 @blp.alt_response(429, description="One export an hour; see Retry-After")
