@@ -83,6 +83,11 @@ def write(session: Session, events: list[Row]) -> list[int]:
 _REDACTED: dict[str, Any] = {"payload": {}, "rooms": [], "subject": None, "author_id": None}
 
 
+def _parts_of(subject: str) -> ColumnElement[bool]:
+    """The logged events about a part of `subject` ("post:6/comment:9" of "post:6")."""
+    return _TABLE.c.subject.startswith(f"{subject}/", autoescape=True)
+
+
 def _redact_superseded(session: Session, events: list[Row]) -> None:
     """A new event about a subject takes the place of the logged ones about it; a removal
     (`...:removed`) also of those about its parts (a post's comments and reactions)."""
@@ -92,7 +97,7 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
             continue
         conditions.append(_TABLE.c.subject == subject)
         if name.endswith(":removed"):
-            conditions.append(_TABLE.c.subject.startswith(f"{subject}/", autoescape=True))
+            conditions.append(_parts_of(subject))
     if conditions:
         session.execute(update(_TABLE).where(or_(*conditions)).values(**_REDACTED))
 
@@ -100,10 +105,7 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
 def redact(session: Session, subject: str) -> int:
     """Redact the logged events about `subject` and its parts (content a moderator took away
     without an event of its own)."""
-    about = or_(
-        _TABLE.c.subject == subject,
-        _TABLE.c.subject.startswith(f"{subject}/", autoescape=True),
-    )
+    about = or_(_TABLE.c.subject == subject, _parts_of(subject))
     result = session.execute(update(_TABLE).where(about).values(**_REDACTED))
     return int(result.rowcount or 0)
 
