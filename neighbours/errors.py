@@ -214,8 +214,14 @@ def _limit_message(limit: str) -> Any:
     return _l("Too many requests: at most %(amount)s in %(window)s.", amount=amount, window=window)
 
 
-_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "month": 2592000}
-_SECONDS["year"] = 365 * 86400
+_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
 
 
 def _app_error(error: AppError) -> Response:
