@@ -4,15 +4,9 @@ go (found by an outside probe: a newcomer read a deleted post's text through GET
 
 from __future__ import annotations
 
-import json
-
 from tests.feed.api import create_comment, create_post
+from tests.support.events import replayed_over_rest
 from tests.support.settings import TEST_PASSWORD
-
-
-def _replayed(api, reader) -> list[tuple[str, str]]:
-    body = api.get("/events?after=0&limit=200", headers=reader.headers).get_json()
-    return [(item["name"], json.dumps(item["payload"])) for item in body["items"]]
 
 
 def test_an_edited_then_removed_post_leaves_no_text_in_the_log(client, api, auth, quartier):
@@ -24,14 +18,14 @@ def test_an_edited_then_removed_post_leaves_no_text_in_the_log(client, api, auth
     assert r.status_code == 200
     api.put(f"/posts/{post['id']}/reactions/like", headers=quartier.bob.headers)
 
-    seen = _replayed(api, quartier.bob)
+    seen = replayed_over_rest(api, quartier.bob)
     assert not any("secret address" in payload for _name, payload in seen)  # the edit replaced it
     assert [name for name, _ in seen] == ["post:created", "comment:updated", "post:reactions"]
 
     assert api.delete(f"/posts/{post['id']}", headers=quartier.alice.headers).status_code == 204
     newcomer = auth.member(quartier.neighbourhood, name="Newcomer")
     for reader in (newcomer, quartier.bob):
-        seen = _replayed(api, reader)
+        seen = replayed_over_rest(api, reader)
         assert [name for name, _ in seen] == ["post:removed"]
         assert not any("06 12" in payload or "redacted" in payload for _name, payload in seen)
 
@@ -43,7 +37,7 @@ def test_a_deleted_accounts_words_and_name_leave_the_log(client, api, auth, quar
     r = api.delete("/me", json={"password": TEST_PASSWORD}, headers=quartier.alice.headers)
     assert r.status_code == 204
 
-    seen = _replayed(api, quartier.bob)
+    seen = replayed_over_rest(api, quartier.bob)
     names = [name for name, _ in seen if name != "badges:updated"]
     assert names == ["post:created"]  # Bob's own post stays; the notification naming Alice went
     assert not any("Alice" in payload or "Jam" in payload for _name, payload in seen)

@@ -3,15 +3,9 @@ names everyone) is never replayed (found by the outside probe through GET /event
 
 from __future__ import annotations
 
-import json
-
 from tests.messages.test_conversations import send, start
 from tests.moderation.api import decided, reported
-
-
-def _replayed(api, reader) -> list[tuple[str, str]]:
-    body = api.get("/events?after=0&limit=200", headers=reader.headers).get_json()
-    return [(item["name"], json.dumps(item["payload"])) for item in body["items"]]
+from tests.support.events import replayed_over_rest
 
 
 def test_a_removed_message_and_the_notification_quoting_it_leave_the_log(client, api, auth):
@@ -20,12 +14,12 @@ def test_a_removed_message_and_the_notification_quoting_it_leave_the_log(client,
     cid = start(client, ana, ben, cleo).get_json()["id"]
     message = send(client, ana, cid, "you live at 12 rue X").get_json()
     send(client, ben, cid, "please stop")
-    assert any("12 rue X" in payload for _name, payload in _replayed(api, ben))
+    assert any("12 rue X" in payload for _name, payload in replayed_over_rest(api, ben))
 
     item_id = reported(client, ben, "message", message["id"])["item_id"]
     decided(client, nh.moderator, item_id, "remove")
 
-    seen = _replayed(api, ben)
+    seen = replayed_over_rest(api, ben)
     assert not any("12 rue X" in payload for _name, payload in seen), seen
     assert ("message:created" in [name for name, _ in seen]) is True  # ben's own message stays
 
@@ -36,4 +30,4 @@ def test_conversation_joined_is_live_only(client, api, auth, sockets):
     bens = sockets.connected(ben)
     start(client, ana, ben)
     assert [e["name"] for e in bens.get_received()].count("conversation:joined") == 1
-    assert "conversation:joined" not in [name for name, _ in _replayed(api, ben)]
+    assert "conversation:joined" not in [name for name, _ in replayed_over_rest(api, ben)]

@@ -93,3 +93,9 @@ def hook_publisher(monkeypatch: pytest.MonkeyPatch) -> None:
             for attribute, value in list(vars(module).items()):
                 if value is original:
                     monkeypatch.setattr(module, attribute, checked)
+
+
+def replayed_over_rest(api: Any, reader: Any) -> list[tuple[str, str]]:
+    """What `GET /events?after=0` gives `reader` back: (name, payload as JSON text) pairs."""
+    body = api.get("/events?after=0&limit=200", headers=reader.headers).get_json()
+    return [(item["name"], json.dumps(item["payload"])) for item in body["items"]]
