@@ -20,7 +20,7 @@ from neighbours.realtime.catalog import SESSION_END_REASONS, SessionEndedSchema
 from neighbours.reasons import REASONS
 from tests.support.factories import Auth
 from tests.support.settings import TEST_PASSWORD
-from tests.support.sockets import Sockets, heard_before_cut
+from tests.support.sockets import app_with_sockets, heard_before_cut
 
 NEW_PASSWORD = "another-long-unguessable-passphrase-77"
 
@@ -84,17 +84,15 @@ def test_a_revoked_token_is_refused_as_unauthorized(auth, api, sockets):
 
 @pytest.fixture
 def capped(app: Flask, make_app: Any) -> Iterator[Flask]:
-    other = make_app(
+    with app_with_sockets(
+        make_app,
         LIMITS_ENABLED=True,
         SOCKETS_PER_USER=1,
         TOKEN_TTL_SECONDS=2,
         SOCKET_SWEEP_SECONDS=0.2,
         SOCKET_REVALIDATE_SECONDS=3600,
-    )
-    other.sockets = Sockets(other)  # type: ignore[attr-defined]
-    with other.app_context():
+    ) as other:
         yield other
-        other.sockets.close_all()  # type: ignore[attr-defined]
 
 
 def test_one_socket_too_many_is_refused_as_too_many_sockets(capped):

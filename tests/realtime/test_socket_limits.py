@@ -18,13 +18,14 @@ from neighbours.auth import hash_token
 from neighbours.database import utcnow
 from neighbours.extensions import db
 from tests.support.factories import Auth
-from tests.support.sockets import Sockets
+from tests.support.sockets import app_with_sockets
 
 
 @pytest.fixture
 def limited(app: Flask, make_app: Any) -> Iterator[Flask]:
     """An app with limits on; tables are emptied by `app`."""
-    other = make_app(
+    with app_with_sockets(
+        make_app,
         LIMITS_ENABLED=True,
         SOCKET_EVENT_RATE=2,
         SOCKET_EVENT_BURST=5,
@@ -32,11 +33,8 @@ def limited(app: Flask, make_app: Any) -> Iterator[Flask]:
         TOKEN_TTL_SECONDS=2,
         SOCKET_SWEEP_SECONDS=0.2,
         SOCKET_REVALIDATE_SECONDS=0.5,
-    )
-    other.sockets = Sockets(other)  # type: ignore[attr-defined]
-    with other.app_context():
+    ) as other:
         yield other
-        other.sockets.close_all()  # type: ignore[attr-defined]
 
 
 def _connect(app: Flask, token: str) -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -119,3 +120,14 @@ class Sockets:
             if client.is_connected():
                 client.disconnect()
         self.opened.clear()
+
+
+@contextmanager
+def app_with_sockets(make_app: Callable[..., Flask], **config: Any) -> Iterator[Flask]:
+    """A second app built with `config`, with its own `Sockets` as `app.sockets`, inside its
+    context (for tests of limits the shared app does not have); its sockets closed after."""
+    other = make_app(**config)
+    other.sockets = Sockets(other)  # type: ignore[attr-defined]
+    with other.app_context():
+        yield other
+        other.sockets.close_all()  # type: ignore[attr-defined]
