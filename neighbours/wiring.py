@@ -28,6 +28,7 @@ from neighbours.meals import live as meals_live
 from neighbours.meals import targets as meal_targets
 from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
+from neighbours.messages import live as messages_live
 from neighbours.messages import targets as message_targets
 from neighbours.messages import unread as message_unread
 from neighbours.moderation import events as moderation_events
@@ -68,6 +69,8 @@ def _wire_realtime(app: Flask) -> None:
     live.on_connect(app, remember_socket_language)
     live.on_event(app, "meal:watch", meals_live.on_meal_watch)
     live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
+    # Logged as a reference, rendered for the reader when replayed (it names everyone in it).
+    eventlog.set_renderer(app, messages_live.JOINED, messages_live.replayed)
     # Every live event, described by the code that owns it (`/api/asyncapi.json`).
     for owned in (catalog.EVENTS, feed_events.EVENTS, message_events.EVENTS):
         catalog.declare(app, owned)

@@ -84,7 +84,9 @@ class Events(MethodView):
         """The events after `after` for the rooms I am in now, oldest first."""
         user = current_user()
         rooms = list(rooms_of(LiveSocket("", user.id, 0)))
-        found = eventlog.catch_up(db.session, args["after"], rooms, limit=args["limit"] + 1)
+        found = eventlog.catch_up(
+            db.session, args["after"], rooms, limit=args["limit"], reader_id=user.id
+        )
         if found.reset:
             return {
                 "items": [],
@@ -92,11 +94,9 @@ class Events(MethodView):
                 "next_after": None,
                 "last_event_id": found.last_event_id,
             }
-        items = found.events[: args["limit"]]
-        more = len(found.events) > args["limit"]
         return {
-            "items": items,
+            "items": found.events,
             "reset": False,
-            "next_after": items[-1]["event_id"] if more else None,
+            "next_after": found.through if found.more else None,
             "last_event_id": found.last_event_id,
         }

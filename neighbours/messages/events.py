@@ -33,8 +33,9 @@ EVENTS = (
         "participants of a new one, someone back in a direct conversation they had left, "
         "and the hosts and confirmed diners added to a meal's conversation. The "
         "conversation as `GET /conversations` lists it for that person (its `unread_count` "
-        "is theirs). Live only, never replayed: after a reconnect, `message:created` events and "
-        "`GET /conversations` tell of it.",
-        logged=False,
+        "is theirs). Replayed as the conversation is when replayed (the log keeps only its "
+        "id: its participants and last message as `GET /conversations` shows them then), and "
+        "not at all once the person has left it; a later joining of the same conversation "
+        "takes the place of an earlier one.",
     ),
 )

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from neighbours.messages.models import Conversation
+from sqlalchemy import select
+
+from neighbours.extensions import db
+from neighbours.messages.models import Conversation, Participant
 from neighbours.messages.schemas import conversation_schema
 from neighbours.messages.views import conversation_views
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
+
+JOINED = "conversation:joined"
 
 
 def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
@@ -16,8 +22,40 @@ def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
     `unread_count`), published in the caller's transaction and sent after it commits."""
     for user_id in sorted(set(user_ids)):
         [view] = conversation_views(user_id, [conversation])
-        # Live only: it names every participant and quotes the last message, which the log
-        # could not take back when one of them leaves or a moderator removes it. A client that
-        # missed it learns of the conversation from its `message:created` events.
-        payload = conversation_schema.dump(view)
-        publish("conversation:joined", payload, user_room(user_id), logged=False)
+        # The log keeps only the conversation's id: the payload names every participant and
+        # quotes the last message, which may change or be taken back before a replay, so a
+        # replay renders it anew (`replayed`). A later joining supersedes an earlier one.
+        publish(
+            JOINED,
+            conversation_schema.dump(view),
+            user_room(user_id),
+            subject=f"conversation:{conversation.id}/joined:{user_id}",
+            log_payload={"conversation_id": conversation.id},
+        )
+
+
+def replayed(reader_id: int, stored: list[Any]) -> list[dict[str, Any] | None]:
+    """The conversations as `GET /conversations` lists them for the reader now; None for one
+    they are no longer in (left, removed from a meal's conversation) or that is gone."""
+    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+    ids = {i for i in wanted if isinstance(i, int)}
+    found = (
+        db.session.execute(
+            select(Conversation)
+            .join(Participant, Participant.conversation_id == Conversation.id)
+            .where(
+                Conversation.id.in_(ids),
+                Participant.user_id == reader_id,
+                Participant.left_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+        if ids
+        else []
+    )
+    views = {
+        v.conversation.id: conversation_schema.dump(v)
+        for v in conversation_views(reader_id, list(found))
+    }
+    return [views.get(i) if isinstance(i, int) else None for i in wanted]

@@ -8,6 +8,7 @@ writer at a time anyway. "Every event after id N" is then a catch-up with no gap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,6 +36,19 @@ from neighbours.realtime.models import LoggedEvent
 # pg_advisory_xact_lock key of the event log's writers ("evlg").
 WRITE_LOCK = 0x65766C67
 _TABLE = LoggedEvent.__table__
+
+
+# Events the log keeps as a reference, rendered anew for their reader when replayed: name ->
+# render(reader_id, stored payloads) -> the payloads as sent, None for one the reader may no
+# longer have (filled per app by the features, through `neighbours.wiring`).
+Renderer = Callable[[int, list[Any]], list[Any]]
+_RENDERERS = "neighbours.event_renderers"
+
+
+def set_renderer(app: Flask, name: str, render: Renderer) -> None:
+    """Replay `name` through `render`: for an event sent to one person's room whose payload
+    names others, or quotes what may change (the log keeps only a reference)."""
+    app.extensions.setdefault(_RENDERERS, {})[name] = render
 
 
 def enabled(app: Flask | None = None) -> bool:
@@ -144,6 +158,10 @@ class Catchup:
     events: list[dict[str, Any]] = field(default_factory=list)
     # The newest event id there is (a reset client continues from it).
     last_event_id: int = 0
+    # The id of the last row read (a rendered event the reader may no longer have is left
+    # out of `events`), and whether rows follow it (with a `limit`).
+    through: int = 0
+    more: bool = False
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -155,11 +173,40 @@ def _row(row: Any) -> dict[str, Any]:
     }
 
 
+def _rendered(reader_id: int | None, rows: list[Any]) -> list[dict[str, Any]]:
+    """The rows as sent to `reader_id`: those of a rendered event anew, or left out."""
+    events = [_row(r) for r in rows]
+    renderers: dict[str, Renderer] = current_app.extensions.get(_RENDERERS, {})
+    by_name: dict[str, list[int]] = {}
+    for i, event in enumerate(events):
+        if event["name"] in renderers:
+            by_name.setdefault(event["name"], []).append(i)
+    gone: set[int] = set()
+    for name, at in by_name.items():
+        fresh = (
+            renderers[name](reader_id, [rows[i].payload for i in at])
+            if reader_id is not None
+            else [None] * len(at)
+        )
+        for i, payload in zip(at, fresh, strict=True):
+            if payload is None:
+                gone.add(i)
+            else:
+                events[i]["payload"] = with_id(payload, events[i]["event_id"])
+    return [event for i, event in enumerate(events) if i not in gone]
+
+
 def catch_up(
-    conn: Session | Connection, after: int, rooms: list[str], *, limit: int | None = None
+    conn: Session | Connection,
+    after: int,
+    rooms: list[str],
+    *,
+    limit: int | None = None,
+    reader_id: int | None = None,
 ) -> Catchup:
     """The events after id `after` that went to any of `rooms`, oldest first, at most `limit`
-    (default: all of them, up to `EVENT_REPLAY_MAX`).
+    rows (default: all of them, up to `EVENT_REPLAY_MAX`), as sent to `reader_id` (events
+    replayed through a renderer are left out without a reader).
 
     A reset instead when more than `EVENT_REPLAY_MAX` of them follow, when events after
     `after` may have been pruned (older than `EVENT_RETENTION_HOURS`), or when `after` is
@@ -187,9 +234,16 @@ def catch_up(
     rows = conn.execute(query.limit(bound + 1)).all()
     if len(rows) > bound:
         return Catchup(reset=True, last_event_id=newest)
+    more = limit is not None and len(rows) > limit
     if limit is not None:
         rows = rows[:limit]
-    return Catchup(reset=False, events=[_row(r) for r in rows], last_event_id=newest)
+    return Catchup(
+        reset=False,
+        events=_rendered(reader_id, rows),
+        last_event_id=newest,
+        through=rows[-1].id if rows else after,
+        more=more,
+    )
 
 
 def prune(conn: Session | Connection, app: Flask) -> int:

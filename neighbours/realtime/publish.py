@@ -39,6 +39,9 @@ class Event:
     # False: sent live only, never logged nor replayed (a payload naming several people,
     # which the log could not redact when one of them leaves).
     logged: bool = True
+    # What the log keeps instead of `payload`: a reference its replay renders anew for the
+    # reader (`eventlog.set_renderer`). None: the payload as sent.
+    log_payload: Any = None
 
 
 @dataclass(frozen=True)
@@ -65,15 +68,26 @@ def publish(
     subject: str | None = None,
     author_id: int | None = None,
     logged: bool = True,
+    log_payload: Any = None,
 ) -> None:
     """Queue `name` with `payload` for `room`, to be emitted after the session commits.
 
     Several rooms reach each socket once, even one that is in more than one of them.
     `subject` ("post:6", "post:6/comment:9") and `author_id` let the event log redact what a
     later change or an account's deletion takes back (`eventlog.write`, `forget_author`).
+    `log_payload`: what the log keeps instead of `payload`, for an event its replay renders
+    again for the reader (`eventlog.set_renderer`).
     """
     rooms = room if isinstance(room, str) else tuple(room)
-    event = Event(name, payload, rooms, subject=subject, author_id=author_id, logged=logged)
+    event = Event(
+        name,
+        payload,
+        rooms,
+        subject=subject,
+        author_id=author_id,
+        logged=logged,
+        log_payload=log_payload,
+    )
     _queue(session or _default_session(), event)
 
 
@@ -138,7 +152,8 @@ def _before_commit(session: Session) -> None:
     for i in at:
         item = queued[i][1]
         rooms = [item.room] if isinstance(item.room, str) else list(item.room)
-        rows.append((item.name, item.payload, rooms, item.subject, item.author_id))
+        logged = item.payload if item.log_payload is None else item.log_payload
+        rows.append((item.name, logged, rooms, item.subject, item.author_id))
     for i, event_id in zip(at, eventlog.write(session, rows), strict=True):
         where, item = queued[i]
         queued[i] = (where, replace(item, event_id=event_id))

@@ -83,9 +83,9 @@ def prepare(
     if after == MALFORMED or (user_id is not None and not _may_replay(user_id)):
         manager.prime(sid, [(RESET, {})], max(after, 0))
         return
-    found = eventlog.catch_up(db.session, after, rooms)
+    found = eventlog.catch_up(db.session, after, rooms, reader_id=user_id)
     if found.reset:
         manager.prime(sid, [(RESET, {})], after)
         return
     first = [(event["name"], event["payload"]) for event in found.events]
-    manager.prime(sid, first, max([after, *(event["event_id"] for event in found.events)]))
+    manager.prime(sid, first, max(after, found.through))

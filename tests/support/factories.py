@@ -7,6 +7,7 @@ tests use: `Actor`s with a token, neighbourhoods with their moderator, canteens 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -144,7 +145,8 @@ class Auth:
     def user(self, name: str | None = None, **fields: Any) -> Actor:
         self._n += 1
         name = name or f"Neighbour {self._n}"
-        email = fields.pop("email", f"user{self._n}-{id(self)}@example.org")
+        # Unique across Auth instances: an id() is reused once its object is freed.
+        email = fields.pop("email", f"user{self._n}-{uuid.uuid4().hex[:12]}@example.org")
         user = UserFactory(email=email, display_name=name, **fields)
         return Actor(user.id, email, self.token_for(user), name)
 
