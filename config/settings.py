@@ -131,6 +131,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # with an old `last_event_id` must not stall the process).
         "EVENT_REPLAYS_PER_MINUTE": _float(env, "EVENT_REPLAYS_PER_MINUTE", 10.0),
         "EVENT_RETENTION_HOURS": _float(env, "EVENT_RETENTION_HOURS", 48.0),
+        # With Redis: how long a logged event waits for the lower ids committed before it (by
+        # another process, whose emit comes over Redis) so each process sends them in order.
+        "EVENT_ORDER_WAIT_SECONDS": _float(env, "EVENT_ORDER_WAIT_SECONDS", 0.25),
         # Tests only: commit and log events but never emit them (the relay must deliver).
         "EVENT_TEST_SKIP_EMIT": _bool(env, "EVENT_TEST_SKIP_EMIT", False),
         # Moderation defaults; each neighbourhood's moderators may override them.

@@ -12,14 +12,17 @@ from neighbours.realtime import guard, handlers, publish
 from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.holding import HoldingManager
 from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
+from neighbours.realtime.ordering import InOrder
 
 __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
 
 log = logging.getLogger(__name__)
 
 
-class RedisQueue(sio.RedisManager, HoldingManager):
+class RedisQueue(InOrder, sio.RedisManager, HoldingManager):
     """Socket.IO's Redis queue, connecting lazily and logging (never raising) a failed publish.
+
+    Logged events reach this process's sockets in id order, from whichever process (`InOrder`).
 
     The library would also log, but as its own; the log line here names the event and room.
     What arrives from Redis goes through `HoldingManager.emit` (it sits between the queue and
@@ -60,6 +63,7 @@ def _queue(app: Flask) -> RedisQueue | None:
         # Connect on first use, and give up quickly when Redis is down: a request that emits
         # must not hang on it. No read timeout: the subscriber blocks while the channel is quiet.
         redis_options={"socket_connect_timeout": 2, "health_check_interval": 30},
+        order_wait=float(app.config["EVENT_ORDER_WAIT_SECONDS"]),
     )
 
 
