@@ -18,12 +18,14 @@ from neighbours.accounts.badges import badges
 from neighbours.accounts.guard import WrongPassword
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.accounts.password_advice import advice
+from neighbours.accounts.schemas import person
 from neighbours.auth import hash_password, issue_token, verify_password
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound, Unauthorized
 from neighbours.extensions import db
 from neighbours.i18n import requested_language
 from neighbours.pagination import Page, SortKey, paginate
+from neighbours.realtime import eventlog
 from neighbours.realtime.publish import publish_control, publish_membership_change
 from neighbours.views import View
 
@@ -183,8 +185,15 @@ def update_profile(user: User, fields: dict[str, Any]) -> User:
         user.diets = dietary["diets"]
     if "allergens" in dietary:
         user.allergens = dietary["allergens"]
+    renamed = any(
+        name in fields and fields[name] != getattr(user, name)
+        for name in ("display_name", "avatar_url")
+    )
     for name, value in fields.items():
         setattr(user, name, value)
+    if renamed:
+        # A replay shows the name and picture as the API does now, not as they were.
+        eventlog.rename_person(db.session, person(user))
     db.session.commit()
     return user
 

@@ -16,7 +16,8 @@ EVENTS = (
         "decision on a request to join); `text` is in the user's language setting, else the "
         "language their client last asked for (`Accept-Language` at sign-in, registration or "
         "a socket's connect), else the server's default; `payload.actor` is the other person "
-        "as they are now.",
+        "as they are now. A replay renders it anew: as `GET /notifications` shows it then "
+        "(actor, language, `read_at`).",
     ),
     LiveEvent(
         "badges:updated",

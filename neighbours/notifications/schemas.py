@@ -65,6 +65,12 @@ def dump_notification(notification: Notification) -> dict[str, Any]:
     return VARIANTS[notification.type]().dump(notification_views([notification])[0])
 
 
+def dump_notifications(notifications: list[Notification]) -> list[dict[str, Any]]:
+    """Several at once (their actors in one query), in the order given."""
+    views = notification_views(notifications)
+    return [VARIANTS[n.type]().dump(v) for n, v in zip(notifications, views, strict=True)]
+
+
 class NotificationPageSchema(ma.Schema):
     items = ma.fields.List(notification_field())
     next_cursor = ma.fields.String(allow_none=True)

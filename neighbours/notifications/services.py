@@ -14,11 +14,13 @@ from neighbours.database import utcnow
 from neighbours.extensions import db
 from neighbours.notifications.models import Notification
 from neighbours.notifications.people import stored
-from neighbours.notifications.schemas import dump_notification
+from neighbours.notifications.schemas import dump_notification, dump_notifications
 from neighbours.notifications.types import NotificationType
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
+
+CREATED = "notification:created"
 
 
 def notify(
@@ -39,18 +41,33 @@ def notify(
     db.session.flush()
     with force_locale(live_language(db.session.get(User, user_id))):
         data = dump_notification(notification)
-    actor = payload.get("actor") if isinstance(payload, dict) else None
     publish(
-        "notification:created",
+        CREATED,
         data,
         user_room(user_id),
         # Filed under what it quotes, when it quotes content that may be taken away.
         subject=log_subject or f"notification:{notification.id}",
-        # The other person's name is in it: gone from the log with their account.
-        author_id=actor.get("id") if isinstance(actor, dict) else None,
+        # The log keeps its id: a replay renders it as the API shows it then (the actor as
+        # they are named now, or gone with their account; the reader's language).
+        log_payload={"notification_id": notification.id},
     )
     badges.changed([user_id])
     return notification
+
+
+def replayed(reader_id: int, stored_payloads: list[Any]) -> list[dict[str, Any] | None]:
+    """The reader's notifications as `GET /notifications` shows them now, in their live
+    language; None for one that is not theirs or is gone."""
+    wanted = [p.get("notification_id") if isinstance(p, dict) else None for p in stored_payloads]
+    ids = {i for i in wanted if isinstance(i, int)}
+    if not ids:
+        return [None] * len(wanted)
+    found = db.session.scalars(
+        select(Notification).where(Notification.id.in_(ids), Notification.user_id == reader_id)
+    ).all()
+    with force_locale(live_language(db.session.get(User, reader_id))):
+        views = dict(zip([n.id for n in found], dump_notifications(list(found)), strict=True))
+    return [views.get(i) if isinstance(i, int) else None for i in wanted]
 
 
 def live_language(user: User | None) -> str:

@@ -136,6 +136,40 @@ def forget_author(session: Session, user_id: int) -> int:
     return int(result.rowcount or 0)
 
 
+def _renamed(value: Any, person: dict[str, Any]) -> tuple[Any, bool]:
+    """`value` with every embedded copy of `person` (a dict with its id and a display name)
+    replaced by it; and whether anything changed."""
+    if isinstance(value, dict):
+        if value.get("id") == person["id"] and "display_name" in value:
+            fresh = {**value, **{k: v for k, v in person.items() if k in value}}
+            return fresh, fresh != value
+        changed = False
+        out = {}
+        for key, item in value.items():
+            out[key], did = _renamed(item, person)
+            changed = changed or did
+        return out, changed
+    if isinstance(value, list):
+        pairs = [_renamed(item, person) for item in value]
+        return [item for item, _ in pairs], any(did for _, did in pairs)
+    return value, False
+
+
+def rename_person(session: Session, person: dict[str, Any]) -> int:
+    """Show `person` ({id, display_name, avatar_url}) as they are now in the logged events
+    that carry their name (those they wrote: `author_id`), as the API does; how many changed."""
+    rows = session.execute(
+        select(_TABLE.c.id, _TABLE.c.payload).where(_TABLE.c.author_id == person["id"])
+    ).all()
+    changed = 0
+    for row in rows:
+        payload, did = _renamed(row.payload, person)
+        if did:
+            session.execute(update(_TABLE).where(_TABLE.c.id == row.id).values(payload=payload))
+            changed += 1
+    return changed
+
+
 def with_id(payload: Any, event_id: int) -> Any:
     """The payload as sent: a JSON object with its `event_id` added."""
     if isinstance(payload, dict):

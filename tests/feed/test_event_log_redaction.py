@@ -4,6 +4,8 @@ go (found by an outside probe: a newcomer read a deleted post's text through GET
 
 from __future__ import annotations
 
+import json
+
 from tests.feed.api import create_comment, create_post
 from tests.support.events import replayed_over_rest
 from tests.support.settings import TEST_PASSWORD
@@ -39,5 +41,10 @@ def test_a_deleted_accounts_words_and_name_leave_the_log(client, api, auth, quar
 
     seen = replayed_over_rest(api, quartier.bob)
     names = [name for name, _ in seen if name != "badges:updated"]
-    assert names == ["post:created"]  # Bob's own post stays; the notification naming Alice went
+    # Bob's own post stays; the notification of Alice's comment is replayed as the API shows
+    # it now, by a former neighbour.
+    assert names == ["post:created", "notification:created"]
+    listed = api.get("/notifications", headers=quartier.bob.headers).get_json()["items"]
+    [note] = [json.loads(p) for n, p in seen if n == "notification:created"]
+    assert note["payload"] == listed[0]["payload"]
     assert not any("Alice" in payload or "Jam" in payload for _name, payload in seen)
