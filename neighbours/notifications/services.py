@@ -70,6 +70,20 @@ def replayed(reader_id: int, stored_payloads: list[Any]) -> list[dict[str, Any] 
     return [views.get(i) if isinstance(i, int) else None for i in wanted]
 
 
+def drop_conversation_previews(conversation_id: int) -> int:
+    """Empty the `preview` of the `new_conversation` notifications of a conversation (its
+    first message was taken away by a moderator: the notification must not quote it)."""
+    found = db.session.scalars(
+        select(Notification).where(
+            Notification.type == NotificationType.NEW_CONVERSATION.value,
+            Notification.payload["conversation_id"].as_integer() == conversation_id,
+        )
+    ).all()
+    for notification in found:
+        notification.payload = {**notification.payload, "preview": ""}
+    return len(found)
+
+
 def live_language(user: User | None) -> str:
     """The language of a live text for this person, who is not the caller: their `locale`,
     else the language their client last asked for (`last_language`), else `DEFAULT_LOCALE`."""

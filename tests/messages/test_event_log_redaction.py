@@ -30,6 +30,11 @@ def test_a_removed_message_and_the_notification_quoting_it_leave_the_log(client,
     seen = replayed_over_rest(api, ben)
     assert not any("12 rue X" in payload for _name, payload in seen), seen
     assert ("message:created" in [name for name, _ in seen]) is True  # ben's own message stays
+    # Nor does the notification quote it over REST any more.
+    for reader in (ben, cleo):
+        listed = api.get("/notifications", headers=reader.headers).get_json()["items"]
+        assert [n["payload"]["preview"] for n in listed] == [""]
+        assert "12 rue X" not in json.dumps(listed)
 
 
 def _joined_over_rest(api: Any, reader: Any) -> list[dict[str, Any]]:
