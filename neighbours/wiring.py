@@ -71,6 +71,8 @@ def _wire_realtime(app: Flask) -> None:
     live.on_event(app, "meal:unwatch", meals_live.on_meal_unwatch)
     # Logged as a reference, rendered for the reader when replayed (it names everyone in it).
     eventlog.set_renderer(app, messages_live.JOINED, messages_live.replayed)
+    # Replayed to those still in the conversation only (a meal's diners come and go).
+    eventlog.set_renderer(app, messages_live.CREATED, messages_live.replayed_message)
     # Kept by id, rendered as the API shows it then: the actor's name now, the reader's language.
     eventlog.set_renderer(app, notifications.CREATED, notifications.replayed)
     # Every live event, described by the code that owns it (`/api/asyncapi.json`).

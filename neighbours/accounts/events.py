@@ -29,9 +29,20 @@ blp = Blueprint("events", __name__, description="The event log: what a client mi
 
 MAX_EVENTS_LIMIT = 200
 _MAX_EVENT_ID = 2**63 - 1
+# marshmallow's own message for an Integer (translated, with its reason, as every other).
+_NOT_AN_ID = ma.fields.Integer.default_error_messages["invalid"]
 
 
 class EventListArgs(ma.Schema):
+    @ma.pre_load
+    def _ascii_digits(self, data: Any, **_kwargs: Any) -> Any:
+        """`after` in ASCII digits only, as a socket's `last_event_id` (int() would also take
+        other scripts' digits, a sign or spaces)."""
+        after = data.get("after") if hasattr(data, "get") else None
+        if isinstance(after, str) and not (after.isascii() and after.isdigit()):
+            raise ma.ValidationError(_NOT_AN_ID, "after")
+        return data
+
     after = ma.fields.Integer(
         load_default=0,
         validate=ma.validate.Range(min=0, max=_MAX_EVENT_ID),

@@ -60,7 +60,8 @@ def publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int,
     rooms = [meal_room(meal.id)]
     if meal.status != MealStatus.DRAFT:
         rooms.append(neighbourhood_room(meal.neighbourhood_id))
-    publish("meal:availability", payload, rooms)
+    # A draft's figures are live only: once published, its watchers would replay them.
+    publish("meal:availability", payload, rooms, logged=meal.status != MealStatus.DRAFT)
 
 
 @dataclass

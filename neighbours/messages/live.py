@@ -15,6 +15,7 @@ from neighbours.realtime.publish import publish
 from neighbours.realtime.rooms import user_room
 
 JOINED = "conversation:joined"
+CREATED = "message:created"
 
 
 def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
@@ -34,23 +35,36 @@ def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
         )
 
 
-def replayed(reader_id: int, stored: list[Any]) -> list[dict[str, Any] | None]:
-    """The conversations as `GET /conversations` lists them for the reader now; None for one
-    they are no longer in (left, removed from a meal's conversation) or that is gone."""
-    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
-    ids = {i for i in wanted if isinstance(i, int)}
-    found = (
-        db.session.execute(
-            select(Conversation)
-            .join(Participant, Participant.conversation_id == Conversation.id)
-            .where(
-                Conversation.id.in_(ids),
+def _in_now(reader_id: int, conversation_ids: set[int]) -> set[int]:
+    """Which of these conversations the reader is in now."""
+    if not conversation_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Participant.conversation_id).where(
+                Participant.conversation_id.in_(conversation_ids),
                 Participant.user_id == reader_id,
                 Participant.left_at.is_(None),
             )
         )
-        .scalars()
-        .all()
+    )
+
+
+def replayed_message(reader_id: int, stored: list[Any]) -> list[Any]:
+    """`message:created` as sent, to a reader still in its conversation only: one who left it
+    (a meal's conversation after their signup ended) no longer reads it over REST."""
+    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+    still = _in_now(reader_id, {i for i in wanted if isinstance(i, int)})
+    return [item if i in still else None for item, i in zip(stored, wanted, strict=True)]
+
+
+def replayed(reader_id: int, stored: list[Any]) -> list[dict[str, Any] | None]:
+    """The conversations as `GET /conversations` lists them for the reader now; None for one
+    they are no longer in (left, removed from a meal's conversation) or that is gone."""
+    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+    ids = _in_now(reader_id, {i for i in wanted if isinstance(i, int)})
+    found = (
+        db.session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()
         if ids
         else []
     )

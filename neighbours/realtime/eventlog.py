@@ -17,6 +17,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    and_,
     delete,
     exists,
     func,
@@ -74,6 +75,7 @@ def write(session: Session, events: list[Row]) -> list[int]:
             "rooms": r,
             "created_at": now,
             "subject": subject,
+            "topic": subject.split("/", 1)[0] if subject else None,
             "author_id": author,
         }
         for n, p, r, subject, author in events
@@ -94,12 +96,23 @@ def write(session: Session, events: list[Row]) -> list[int]:
 
 # A redacted row keeps its id (the log's ids stay dense for the reset checks) but goes to no
 # room and says nothing.
-_REDACTED: dict[str, Any] = {"payload": {}, "rooms": [], "subject": None, "author_id": None}
+_REDACTED: dict[str, Any] = {
+    "payload": {},
+    "rooms": [],
+    "subject": None,
+    "topic": None,
+    "author_id": None,
+}
 
 
-def _parts_of(subject: str) -> ColumnElement[bool]:
-    """The logged events about a part of `subject` ("post:6/comment:9" of "post:6")."""
-    return _TABLE.c.subject.startswith(f"{subject}/", autoescape=True)
+def _about(subject: str) -> ColumnElement[bool]:
+    """The logged events about `subject` and its parts ("post:6/comment:9" of "post:6"),
+    found through the `topic` index."""
+    root = subject.split("/", 1)[0]
+    if root == subject:
+        return _TABLE.c.topic == subject
+    within = _TABLE.c.subject.startswith(f"{subject}/", autoescape=True)
+    return and_(_TABLE.c.topic == root, or_(_TABLE.c.subject == subject, within))
 
 
 def _redact_superseded(session: Session, events: list[Row]) -> None:
@@ -112,9 +125,10 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
         # and no UPDATE under the log's lock on the busiest writes (posts, messages).
         if subject is None or name.endswith(":created"):
             continue
-        conditions.append(_TABLE.c.subject == subject)
         if name.endswith(":removed"):
-            conditions.append(_parts_of(subject))
+            conditions.append(_about(subject))
+        else:
+            conditions.append(_TABLE.c.subject == subject)
     if conditions:
         session.execute(update(_TABLE).where(or_(*conditions)).values(**_REDACTED))
 
@@ -122,8 +136,7 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
 def redact(session: Session, subject: str) -> int:
     """Redact the logged events about `subject` and its parts (content a moderator took away
     without an event of its own)."""
-    about = or_(_TABLE.c.subject == subject, _parts_of(subject))
-    result = session.execute(update(_TABLE).where(about).values(**_REDACTED))
+    result = session.execute(update(_TABLE).where(_about(subject)).values(**_REDACTED))
     return int(result.rowcount or 0)
 
 

@@ -34,6 +34,9 @@ class LoggedEvent(Base):
     # subject redacts the earlier ones, and a removal redacts those about its parts too, so
     # that a replay never gives back text that was edited away or removed.
     subject: Mapped[str | None] = mapped_column(String(80), index=True)
+    # The subject's first part ("post:6" of "post:6/comment:9"): a removal redacts what is
+    # about the thing and its parts through this index (a LIKE on `subject` would scan).
+    topic: Mapped[str | None] = mapped_column(String(80), index=True)
     # Whose words or name the payload carries: redacted when their account is deleted.
     author_id: Mapped[int | None] = mapped_column(index=True)
 

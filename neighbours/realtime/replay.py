@@ -85,7 +85,10 @@ def prepare(
         return
     found = eventlog.catch_up(db.session, after, rooms, reader_id=user_id)
     if found.reset:
-        manager.prime(sid, [(RESET, {})], after)
+        # The client reloads over REST and goes on from the newest event: live events after
+        # it must reach it, even when the id it named was beyond the newest (a restored
+        # database, another deployment's id).
+        manager.prime(sid, [(RESET, {})], found.last_event_id)
         return
     first = [(event["name"], event["payload"]) for event in found.events]
     manager.prime(sid, first, max(after, found.through))

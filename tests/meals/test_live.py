@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from neighbours.extensions import db
+from neighbours.realtime.models import LoggedEvent
 from tests.meals.api import (
     sign_up,
     signed_up,
@@ -253,6 +256,12 @@ def test_changes_to_a_draft_are_not_broadcast_to_the_neighbourhood(api, auth, ki
     # The host watching the draft sees it; the neighbourhood doesn't learn the draft exists.
     assert one_update(host_socket)["availability"] == {"table": seats(6, 0)}
     assert received(neighbour, "meal:availability") == []
+    # Nor does the log keep a draft's figures (its watchers would replay them once it is
+    # published: found by the outside probe).
+    logged = db.session.scalars(
+        select(LoggedEvent.payload).where(LoggedEvent.name == "meal:availability")
+    ).all()
+    assert [p["status"] for p in logged] == []
     # Once published, the neighbourhood hears of it.
     r = api.post(f"/meals/{meal.id}/publish", headers=canteen.host.headers)
     assert r.status_code == 200

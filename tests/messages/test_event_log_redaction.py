@@ -100,3 +100,24 @@ def test_a_deleted_participant_is_replayed_as_the_api_shows_them_now(client, api
     assert ana.display_name not in after
     listed = client.get(f"/api/v1/conversations/{cid}", headers=ben.headers).get_json()
     assert ana.display_name not in json.dumps(listed)
+
+
+def test_messages_of_a_conversation_left_are_not_replayed(api, auth, kitchen):
+    """A diner whose signup ended is out of the meal's conversation: its messages, sent while
+    they were in it, are not replayed to them (found by the outside probe)."""
+    canteen = kitchen.canteen()
+    meal = kitchen.meal(canteen, pools={"table": 2})
+    ana = auth.member(canteen.neighbourhood)
+    assert api.post(f"/meals/{meal.id}/signups", json={"pool": "table"}, headers=ana.headers)
+    cid = api.get(f"/meals/{meal.id}", headers=ana.headers).get_json()["conversation_id"]
+    r = api.post(
+        f"/conversations/{cid}/messages",
+        json={"body": "door code 4711"},
+        headers=canteen.host.headers,
+    )
+    assert r.status_code == 201, r.get_json()
+    assert any("4711" in p for _n, p in replayed_over_rest(api, ana))
+
+    assert api.delete(f"/meals/{meal.id}/signups/me", headers=ana.headers).status_code == 204
+    assert not any("4711" in p for _n, p in replayed_over_rest(api, ana))
+    assert any("4711" in p for _n, p in replayed_over_rest(api, canteen.host))

@@ -90,3 +90,11 @@ def test_catching_up_over_rest_has_an_allowance(app, api, auth, monkeypatch):
     assert codes == [200, 200, 200, 429]
     r = api.get("/events?after=0", as_=me)
     assert r.get_json()["reason"] == "rate_limited" and r.headers.get("Retry-After")
+
+
+@pytest.mark.parametrize("after", ["١٢", "+5", " 5", "5 "])
+def test_after_is_ascii_digits_only_as_on_a_socket(api, auth, after):
+    me = auth.user()
+    r = api.get("/events", query_string={"after": after}, headers=me.headers)
+    assert r.status_code == 422, r.get_json()
+    assert "after" in r.get_json()["errors"]["query"]
