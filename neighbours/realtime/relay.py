@@ -169,9 +169,16 @@ def _relay(app: Flask, conn: object) -> int:
         return 0
     missing = set(_not_emitted(app, [r.id for r in settled]))
     sent = []
+    nobody = 0
     server = state(app).server
     for row in settled:
         if row.id not in missing:
+            continue
+        if not row.rooms:
+            # Redacted (or to nobody): nothing to send. Never `to=[]`: Socket.IO reads an
+            # empty room list as "everyone".
+            sent.append(row.id)
+            nobody += 1
             continue
         try:
             server.emit(
@@ -182,11 +189,12 @@ def _relay(app: Flask, conn: object) -> int:
             log.exception("relay could not emit event %s", row.id)
             break
     if sent:
-        log.info("relayed %d events the emitting process did not send", len(sent))
+        if len(sent) > nobody:
+            log.info("relayed %d events the emitting process did not send", len(sent) - nobody)
         mark_emitted(sent, app)
     last = settled[-1].id if len(sent) == len(missing) else min(missing - set(sent)) - 1
     _set_cursor(app, max(cursor, last))
-    return len(sent)
+    return len(sent) - nobody
 
 
 def prune(app: Flask) -> int:

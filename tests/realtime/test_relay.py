@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from neighbours.extensions import db
-from neighbours.realtime import publish, relay
+from neighbours.realtime import eventlog, publish, relay
 from neighbours.realtime.live import state
 from neighbours.realtime.rooms import user_room
 from tests.support.settings import REDIS_URL
@@ -71,6 +71,20 @@ def test_an_event_whose_emit_was_skipped_is_relayed_once(relays):
     assert relay.run_once(normal) == 0
     assert relay.run_once(skipping) == 0
     assert len(relays.sent) == 4
+
+
+def test_a_redacted_event_is_never_relayed_to_everyone(relays):
+    """A redacted row goes to no room: Socket.IO reads `to=[]` as a broadcast."""
+    skipping = relays("skipping", EVENT_TEST_SKIP_EMIT=True)
+    normal = relays("normal")
+    with skipping.app_context():
+        publish.publish("probe", {"n": 1}, user_room(1), subject="probe:1")
+        db.session.commit()
+        eventlog.redact(db.session, "probe:1")
+        db.session.commit()
+    assert relay.run_once(normal) == 0
+    assert relays.sent == []
+    assert relay.run_once(normal) == 0
 
 
 def test_two_relays_never_deliver_one_event_twice(relays):
