@@ -136,6 +136,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EVENT_ORDER_WAIT_SECONDS": _float(env, "EVENT_ORDER_WAIT_SECONDS", 0.25),
         # Tests only: commit and log events but never emit them (the relay must deliver).
         "EVENT_TEST_SKIP_EMIT": _bool(env, "EVENT_TEST_SKIP_EMIT", False),
+        # Tests only: wait this long between a commit and its emits (a slow process).
+        "EVENT_TEST_EMIT_DELAY_SECONDS": _float(env, "EVENT_TEST_EMIT_DELAY_SECONDS", 0.0),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),

@@ -8,7 +8,7 @@ import socketio as sio
 from flask import Flask
 
 from neighbours.extensions import socketio
-from neighbours.realtime import guard, handlers, publish
+from neighbours.realtime import control, guard, handlers, publish
 from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.holding import HoldingManager
 from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
@@ -64,6 +64,8 @@ def _queue(app: Flask) -> RedisQueue | None:
         # must not hang on it. No read timeout: the subscriber blocks while the channel is quiet.
         redis_options={"socket_connect_timeout": 2, "health_check_interval": 30},
         order_wait=float(app.config["EVENT_ORDER_WAIT_SECONDS"]),
+        # Logged control messages come in the events' queue, carried out in id order.
+        on_control=lambda action, data: control.apply(app, action, data),
     )
 
 

@@ -8,6 +8,9 @@ from flask import current_app
 
 from neighbours.realtime import control
 from neighbours.realtime.live import NAMESPACE, state
+from neighbours.realtime.ordering import CONTROL_EVENT, CONTROL_PREFIX, CONTROL_ROOM, InOrder
+
+__all__ = ["CONTROL_PREFIX", "emit", "failures", "ordered_controls", "send_control"]
 
 
 def emit(name: str, payload: Any, room: str | tuple[str, ...]) -> None:
@@ -19,6 +22,19 @@ def emit(name: str, payload: Any, room: str | tuple[str, ...]) -> None:
 def send_control(action: str, data: dict[str, Any]) -> None:
     """Tell this process now, and every other process over Redis, about a change to sockets."""
     control.send(current_app._get_current_object(), action, data)  # type: ignore[attr-defined]
+
+
+def ordered_controls() -> bool:
+    """Whether control messages go in id order with the events (a Redis queue that orders)."""
+    manager = state().server.manager
+    return isinstance(manager, InOrder) and manager.order_wait > 0
+
+
+def send_control_in_order(action: str, data: dict[str, Any], event_id: int) -> None:
+    """A logged control message, through the events' own queue: every process (this one
+    included) carries it out when its id comes (`ordering.InOrder`)."""
+    body = {"event_id": event_id, "action": action, "data": data}
+    state().server.emit(CONTROL_EVENT, body, to=CONTROL_ROOM, namespace=NAMESPACE)
 
 
 def failures() -> int:

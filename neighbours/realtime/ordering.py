@@ -16,12 +16,21 @@ events without an id are not held.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # At most this many events wait for a gap to close; past it they all go out.
 MAX_WAITING = 10_000
+# A control message (re-sync a user's rooms, disconnect) in the events' queue: carried out by
+# each process when its id comes, never sent to a socket. Logged as `control:<action>`.
+CONTROL_EVENT = "neighbours:control"
+CONTROL_PREFIX = "control:"
+CONTROL_ROOM = "neighbours:control"
 
 
 def event_id_of(message: dict[str, Any]) -> int | None:
@@ -37,9 +46,16 @@ class InOrder:
 
     server: Any
 
-    def __init__(self, *args: Any, order_wait: float = 0.25, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        order_wait: float = 0.25,
+        on_control: Callable[[str, dict[str, Any]], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.order_wait = order_wait
+        self.on_control = on_control
         self._order_lock = threading.RLock()
         self._next_id: int | None = None
         self._waiting: dict[int, dict[str, Any]] = {}
@@ -49,15 +65,27 @@ class InOrder:
     def _handle_emit(self, message: dict[str, Any]) -> None:
         event_id = event_id_of(message)
         if event_id is None or self.order_wait <= 0:
-            super()._handle_emit(message)  # type: ignore[misc]
+            self._send(message)
             return
         # Sent under the lock: the listener and this process's own emits never interleave.
         with self._order_lock:
             for ready in self._take(event_id, message):
-                super()._handle_emit(ready)  # type: ignore[misc]
+                self._send(ready)
             if self._waiting and not self._flusher:
                 self._flusher = True
                 self.server.start_background_task(self._flush_overdue)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if message.get("event") != CONTROL_EVENT:
+            super()._handle_emit(message)  # type: ignore[misc]
+            return
+        body = message["data"][0] if isinstance(message.get("data"), list) else None
+        if self.on_control is None or not isinstance(body, dict):
+            return
+        try:
+            self.on_control(str(body.get("action")), dict(body.get("data") or {}))
+        except Exception:
+            log.exception("control message %r failed", body)
 
     def _take(self, event_id: int, message: dict[str, Any]) -> list[dict[str, Any]]:
         if self._next_id is None:
@@ -104,6 +132,6 @@ class InOrder:
                 left = since + self.order_wait - time.monotonic()
                 if left <= 0:
                     for ready in self._skip_gap():
-                        super()._handle_emit(ready)  # type: ignore[misc]
+                        self._send(ready)
                     continue
             self.server.sleep(left)

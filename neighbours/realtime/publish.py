@@ -50,6 +50,9 @@ class Control:
 
     action: str
     data: dict[str, Any]
+    # With Redis: logged (to no room) so that every process carries it out in id order with
+    # the events, e.g. a member's rooms shrink before any later event to those rooms goes out.
+    event_id: int | None = None
 
 
 def _queue(session: Session, item: Event | Control) -> None:
@@ -145,12 +148,18 @@ def _before_commit(session: Session) -> None:
         return
     # The last flush first: the log's lock is then held only for the INSERT and the commit.
     session.flush()
-    at = [i for i, (_w, item) in enumerate(queued) if isinstance(item, Event) and item.logged]
+    # Control messages first: a transaction's own events come after its room changes.
+    controls = delivery.ordered_controls()
+    at = [i for i, (_w, item) in enumerate(queued) if isinstance(item, Control) and controls]
+    at += [i for i, (_w, item) in enumerate(queued) if isinstance(item, Event) and item.logged]
     if not at:
         return
-    rows = []
+    rows: list[eventlog.Row] = []
     for i in at:
         item = queued[i][1]
+        if isinstance(item, Control):
+            rows.append((delivery.CONTROL_PREFIX + item.action, item.data, [], None, None))
+            continue
         rooms = [item.room] if isinstance(item.room, str) else list(item.room)
         logged = item.payload if item.log_payload is None else item.log_payload
         rows.append((item.name, logged, rooms, item.subject, item.author_id))
@@ -166,12 +175,18 @@ def _after_commit(session: Session) -> None:
     if not items:
         return
     if relay.skipping_emits():
-        items = [(w, item) for w, item in items if not isinstance(item, Event)]
+        items = [(w, item) for w, item in items if item.event_id is None]
+    relay.test_delay()
+    # In id order (logged control messages have the lowest of their transaction).
+    items.sort(key=lambda entry: (entry[1].event_id is None, entry[1].event_id or 0))
     emitted: list[int] = []
     lost = delivery.failures()
     for _where, item in items:
         try:
-            if isinstance(item, Event):
+            if isinstance(item, Control) and item.event_id is not None:
+                delivery.send_control_in_order(item.action, item.data, item.event_id)
+                emitted.append(item.event_id)
+            elif isinstance(item, Event):
                 if item.event_id is None:
                     delivery.emit(item.name, item.payload, item.room)
                 else:

@@ -31,6 +31,7 @@ from neighbours.realtime import eventlog
 from neighbours.realtime.clients import redis_client
 from neighbours.realtime.live import NAMESPACE, state
 from neighbours.realtime.models import LoggedEvent
+from neighbours.realtime.ordering import CONTROL_EVENT, CONTROL_PREFIX, CONTROL_ROOM
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,14 @@ def _keys(app: Flask) -> tuple[str, str]:
 def skipping_emits() -> bool:
     """The test hook: commit and log events but never emit them."""
     return has_app_context() and bool(current_app.config.get("EVENT_TEST_SKIP_EMIT"))
+
+
+def test_delay() -> None:
+    """The test hook: wait this long between a commit and its emits (a slow process)."""
+    if has_app_context():
+        delay = float(current_app.config.get("EVENT_TEST_EMIT_DELAY_SECONDS") or 0)
+        if delay > 0:
+            state(current_app).server.sleep(delay)  # type: ignore[arg-type]
 
 
 def mark_emitted(ids: list[int], app: Flask | None = None) -> None:
@@ -173,6 +182,12 @@ def _relay(app: Flask, conn: object) -> int:
     server = state(app).server
     for row in settled:
         if row.id not in missing:
+            continue
+        if row.name.startswith(CONTROL_PREFIX):
+            body = {"event_id": row.id, "action": row.name[len(CONTROL_PREFIX) :]}
+            data = {**body, "data": row.payload}
+            server.emit(CONTROL_EVENT, data, to=CONTROL_ROOM, namespace=NAMESPACE)
+            sent.append(row.id)
             continue
         if not row.rooms:
             # Redacted (or to nobody): nothing to send. Never `to=[]`: Socket.IO reads an

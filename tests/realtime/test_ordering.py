@@ -68,3 +68,18 @@ def test_events_without_an_id_are_never_held():
     assert ordered.sent == [1, None]
     ordered._handle_emit(_message(2))
     assert ordered.sent == [1, None, 2, 3]
+
+
+def test_a_control_message_is_carried_out_in_its_turn_and_never_sent():
+    done: list[tuple[str, dict[str, Any]]] = []
+    ordered = _Ordered(order_wait=60.0, on_control=lambda a, d: done.append((a, d)))
+    ordered._handle_emit(_message(1))
+    ordered._handle_emit(_message(3))  # waits for 2
+    control = {
+        "method": "emit",
+        "event": "neighbours:control",
+        "data": [{"event_id": 2, "action": "sync_rooms", "data": {"user_id": 7}}],
+    }
+    ordered._handle_emit(control)
+    assert done == [("sync_rooms", {"user_id": 7})]
+    assert ordered.sent == [1, 3]  # 3 only after the control: the rooms changed first

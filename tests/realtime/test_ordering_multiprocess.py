@@ -3,6 +3,7 @@ that committed first emits last; a gap nothing fills holds the phone up for the 
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -81,6 +82,46 @@ def test_a_slow_process_s_event_still_comes_first_and_a_lost_one_late(
         assert titles == ["one", "three", "five", "four"]
         ids = [d["event_id"] for n, d in phone.events if n == "post:created"]
         assert ids[:3] == sorted(ids[:3])
+    finally:
+        phone.client.disconnect()
+        for server in (first, second):
+            servers.stop(server)
+
+
+def test_a_member_removed_through_a_slow_process_hears_nothing_committed_after(
+    auth, prefix, hard_timeout, tmp_path
+):
+    """Found by the outside probe: room changes went on their own Redis channel, so a post
+    committed after a removal could reach the removed member's socket on the other process
+    before the removal's room change did. Now the change is logged and comes in id order."""
+    quartier = auth.neighbourhood(name="Brotteaux")
+    me, friend = auth.member(quartier), auth.member(quartier)
+    order = {"EVENT_ORDER_WAIT_SECONDS": "4", "EVENT_RELAY_SECONDS": "0"}
+    first = servers.start(_env(prefix, **order), tmp_path, "first")
+    # The moderator's process is slow between its commit and its emits.
+    second = servers.start(
+        _env(prefix, EVENT_TEST_EMIT_DELAY_SECONDS="1.5", **order), tmp_path, "second"
+    )
+    phone = Phone()
+    try:
+        for server in (first, second):
+            servers.wait_ready(server)
+        phone.connect(first, {"token": me.token})
+        _wait_subscribed(prefix)
+        _new_post(first, friend, quartier, "before")
+        assert phone.wait(lambda e: _titles(phone) == ["before"], 3.0), phone.events
+
+        removed = threading.Thread(
+            target=requests.delete,
+            args=(f"{second.url}{API}/neighbourhoods/{quartier.id}/members/{me.id}",),
+            kwargs={"headers": quartier.moderator.headers, "timeout": 10},
+        )
+        removed.start()
+        time.sleep(0.5)  # committed by now; its room change is still on its way
+        _new_post(first, friend, quartier, "after")
+        removed.join(10)
+        time.sleep(3)
+        assert _titles(phone) == ["before"], phone.events
     finally:
         phone.client.disconnect()
         for server in (first, second):
