@@ -248,6 +248,11 @@ def catch_up(
     return Catchup(reset=False, events=[_row(r) for r in rows], last_event_id=newest)
 
 
+def newest_id(conn: Session | Connection) -> int:
+    """The newest event id there is (0 for an empty log)."""
+    return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
+
+
 def prune(conn: Session | Connection, app: Flask) -> int:
     """Delete the events older than the retention; returns how many."""
     horizon = utcnow() - timedelta(hours=float(app.config["EVENT_RETENTION_HOURS"]))

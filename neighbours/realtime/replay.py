@@ -83,6 +83,15 @@ def prepare(
     if after == MALFORMED or (user_id is not None and not _may_replay(user_id)):
         manager.prime(sid, [(RESET, {})], max(after, 0))
         return
+    newest = manager.newest_seen
+    if newest is None:  # first asked since this process started: the log's newest
+        newest = manager.saw(eventlog.newest_id(db.session))
+    if after == newest:
+        # The socket is in its rooms already: whatever follows reaches it live (held until it
+        # is connected), and nothing newer went through this process. No query: a restart's
+        # reconnect storm is mostly such sockets.
+        manager.prime(sid, [], after)
+        return
     found = eventlog.catch_up(db.session, after, rooms)
     if found.reset:
         manager.prime(sid, [(RESET, {})], after)
