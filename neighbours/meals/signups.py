@@ -83,11 +83,12 @@ def sign_up(
     confirmed = row.status == SignupStatus.CONFIRMED
     seats = change_seats(meal.id, pool.id, party_size if confirmed else 0)
     publish_seats(meal, seats.availability)
-    db.session.commit()
-    # The newest arrival is last on its pool's waitlist.
-    position = None if confirmed else seats.waiting[pool.id]
+    # The answer, as committed: rows of the session are expired by the commit.
     signup = Signup(**row._asdict())
     signup.pool = SeatPool(id=pool.id, key=pool.key, label=pool.label, capacity=pool.capacity)
+    db.session.commit()
+    # The newest arrival is last on its pool's waitlist.
+    position = None if confirmed else seats.waiting[signup.pool_id]
     if confirmed:
         join_diner(*ids)
     return SignupView(signup, position, warnings, unsuited)
