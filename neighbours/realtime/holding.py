@@ -39,16 +39,6 @@ class HoldingManager(sio.Manager):
         # before the replay was read can still come in over Redis after the release; it must
         # not reach the socket a second time.
         self._caught_up: dict[str, tuple[int, float]] = {}
-        # The highest event id this process has sent on (its own emits and those from Redis),
-        # from the log's newest when first asked (`replay.prepare`): a socket that already
-        # holds it, once in its rooms, hears every later one live, so it has nothing to replay.
-        self.newest_seen: int | None = None
-
-    def saw(self, event_id: int) -> int:
-        """Count `event_id` as sent on; returns the highest so far."""
-        with self._hold_lock:
-            self.newest_seen = max(self.newest_seen or 0, event_id)
-            return self.newest_seen
 
     # --- what the connect handler calls --------------------------------------------------
 
@@ -101,11 +91,6 @@ class HoldingManager(sio.Manager):
         to: Any = None,
         **kwargs: Any,
     ) -> Any:
-        event_id = data.get("event_id") if isinstance(data, dict) else None
-        if isinstance(event_id, int) and (self.newest_seen or 0) < event_id:
-            # Before the sockets are looked up: a connect that reads this number afterwards
-            # is in its rooms already, or will read a higher one.
-            self.saw(event_id)
         if self._caught_up and not callback:
             skip_sid = self._skip_caught_up(data, namespace, to or room, skip_sid)
         if self._held and not callback:
