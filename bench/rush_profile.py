@@ -409,7 +409,7 @@ def connect_storm(port: int, tokens: list[str], auths: list[dict[str, Any]]) -> 
         _poll(conn, "POST", where, "40" + json.dumps(auth))
         answer = _poll(conn, "GET", where)
         elapsed = time.perf_counter() - start
-        if answer.startswith("40"):
+        if any(packet.startswith("40") for packet in answer.split("\x1e")):
             times.append(elapsed)
             sids.append(where)
         else:
