@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 
 from neighbours.accounts.models import AccessToken, User
@@ -26,6 +27,9 @@ class TokenAuthenticator:
         row = resolve_token(token)
         if row is None:
             return None
+        # The session's identity map holds rows weakly: kept here for the rest of the connect,
+        # the user is read from it by the connect hooks and room providers, with no query.
+        g.neighbours_socket_user = row.user
         return Identity(
             user_id=row.user_id,
             token_id=row.id,
@@ -66,6 +70,6 @@ class TokenAuthenticator:
 def remember_socket_language(socket: LiveSocket, _auth: dict[str, Any]) -> None:
     """A connect hook: the handshake's `Accept-Language` becomes the user's `last_language`
     (committed only when it changed), so live texts follow the language their phone speaks."""
-    user = db.session.get(User, socket.user_id)  # loaded with the token: no query
+    user = db.session.get(User, socket.user_id)  # kept since the token was read: no query
     if user is not None and remember_language(user):
         db.session.commit()

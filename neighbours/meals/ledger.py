@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from neighbours.database import utcnow
 from neighbours.extensions import db
@@ -49,10 +50,64 @@ def lock(meal: Meal) -> None:
 
 
 def publish_availability(meal: Meal, pools: list[SeatPool], waitlists: dict[int, int]) -> None:
+    publish_seats(meal, availability(pools, waitlists))
+
+
+@dataclass
+class Seats:
+    """A locked meal's pools as they stand: the `availability` payload, and each pool's
+    waitlist length by pool id."""
+
+    availability: dict[str, dict[str, int]]
+    waiting: dict[int, int]
+
+
+def change_seats(meal_id: int, pool_id: int | None = None, seats: int = 0) -> Seats:
+    """Add `seats` (may be negative) to a pool's taken seats and read every pool of the meal
+    with its waitlist, in ONE statement: an UPDATE of the meal's pools RETURNING them (a
+    SELECT when nothing changes). Call it under the meal's lock, after the signups changed:
+    it is the last read the change needs, so the lock is held for as few statements as can be.
+    The CHECK on `taken <= capacity` still has the last word."""
+    waiting = (
+        select(func.count())
+        .where(Signup.pool_id == SeatPool.id, Signup.status == SignupStatus.WAITLISTED)
+        .correlate(SeatPool)
+        .scalar_subquery()
+    )
+    columns = (SeatPool.id, SeatPool.key, SeatPool.capacity, SeatPool.taken, SeatPool.position)
+    if pool_id is not None and seats:
+        # Every pool of the meal is written (+0 for the others) so that one statement returns
+        # them all; the meal's lock already serialises every change to them.
+        stmt: Any = (
+            update(SeatPool)
+            .where(SeatPool.meal_id == meal_id)
+            .values(taken=SeatPool.taken + case((SeatPool.id == pool_id, seats), else_=0))
+            .returning(*columns, waiting.label("waiting"))
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        stmt = select(*columns, waiting.label("waiting")).where(SeatPool.meal_id == meal_id)
+    rows = sorted(db.session.execute(stmt).all(), key=lambda r: (r.position, r.id))
+    return Seats(
+        {
+            r.key: {
+                "capacity": r.capacity,
+                "taken": r.taken,
+                "left": r.capacity - r.taken,
+                "waitlist": r.waiting,
+            }
+            for r in rows
+        },
+        {r.id: r.waiting for r in rows},
+    )
+
+
+def publish_seats(meal: Meal, seats: dict[str, dict[str, int]]) -> None:
+    """`meal:availability` with these seats, at the meal's current availability version."""
     payload = {
         "meal_id": meal.id,
         "status": effective_status(meal),
-        "availability": availability(pools, waitlists),
+        "availability": seats,
         "version": meal.availability_version,
     }
     # A draft is hidden from members: only its watchers (hosts, see `visible_meal`) hear of it.

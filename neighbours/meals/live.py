@@ -16,7 +16,7 @@ from neighbours.errors import AppError, Unauthorized
 from neighbours.extensions import db
 from neighbours.fields import MAX_ID
 from neighbours.meals import policies
-from neighbours.meals.views import watchable_meal
+from neighbours.meals.views import neighbourhoods_of, watchable_meal
 from neighbours.neighbourhoods.policies import can_write
 from neighbours.realtime.errors import error_ack
 from neighbours.realtime.handlers import app_error_ack
@@ -79,25 +79,19 @@ MAX_WATCHES_ON_CONNECT = 20
 
 def restore_watches(live: LiveSocket, auth: dict[str, Any]) -> None:
     """The connect hook: `auth.watch`, the meals a reconnecting client watched, watched again
-    with the same check as `meal:watch`, silently skipping the meals it may not watch (and
-    any past the first `MAX_WATCHES_ON_CONNECT`)."""
+    (silently skipping those that don't exist, and any past the first
+    `MAX_WATCHES_ON_CONNECT`), in one query. The room provider (`watched_meal_rooms`), which
+    runs next, keeps only those `meal:watch` would allow: meals of a neighbourhood whose rooms
+    the socket has (an active, not suspended membership) that the user may see (drafts: their
+    current hosts)."""
     wanted = auth.get("watch")
     if not isinstance(wanted, list) or not wanted:
         return
-    user = db.session.get(User, live.user_id)
-    if user is None or user.deleted_at is not None:
-        return
     watching = live.extras.setdefault(WATCHING, {})
-    for value in wanted[:MAX_WATCHES_ON_CONNECT]:
-        meal_id = _meal_id({"meal_id": value})
-        if meal_id is None or meal_id in watching:
-            continue
-        try:
-            neighbourhood_id = policies.visible_meal(user, meal_id).neighbourhood_id
-        except AppError:
-            continue
-        if can_write(user, neighbourhood_id):
-            watching[meal_id] = neighbourhood_id
+    ids = {_meal_id({"meal_id": value}) for value in wanted[:MAX_WATCHES_ON_CONNECT]}
+    ids = {meal_id for meal_id in ids if meal_id is not None and meal_id not in watching}
+    if ids:
+        watching.update(neighbourhoods_of(sorted(ids)))
 
 
 def on_meal_unwatch(data: Any = None) -> dict[str, Any]:

@@ -3,33 +3,37 @@ withdrawing the future signups of someone who leaves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, literal, null, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from neighbours.accounts.models import User
 from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
 from neighbours.meals import policies, texts
-from neighbours.meals.conversations import sync_conversation
+from neighbours.meals.conversations import join_diner
 from neighbours.meals.ledger import (
     ACTIVE,
     active_signup,
     cancel_signup,
+    change_seats,
     lock,
-    publish_availability,
-    take_seats,
+    publish_seats,
 )
 from neighbours.meals.models import (
     Meal,
     MealStatus,
+    SeatPool,
     Signup,
     SignupStatus,
 )
 from neighbours.meals.views import (
     SignupView,
     pools_of,
-    waitlist_counts,
     waitlist_position,
     warnings_for,
 )
@@ -38,18 +42,18 @@ from neighbours.meals.views import (
 def sign_up(
     user: User, meal_id: int, pool_key: str, party_size: int, note: str | None
 ) -> SignupView:
-    """Book `party_size` seats in a pool, or join its waitlist when it is full."""
+    """Book `party_size` seats in a pool, or join its waitlist when it is full.
+
+    Everything that needs no lock is read first (the meal, the membership, the pools, an
+    earlier signup, the warnings); then, under the meal's lock, three statements: the signup
+    (confirmed when the seats left take the party, decided by the database), the seats with
+    the availability they leave, the event log; then the commit. The diner joins the meal's
+    conversation right after (`conversations.join_diner`).
+    """
     meal = policies.visible_meal(user, meal_id)
     policies.require_can_sign_up(user, meal)
-    lock(meal)
-    if meal.status != MealStatus.PUBLISHED:
-        raise Conflict(
-            texts.because(texts.SIGNUPS_CLOSED_BECAUSE, meal.status, texts.SIGNUPS_CLOSED),
-            reason="meal_cancelled" if meal.status == MealStatus.CANCELLED else "signups_closed",
-        )
-    if meal.signup_closes_at <= utcnow():
-        raise Conflict(texts.SIGNUPS_CLOSED, reason="signups_closed")
-    pools = {p.key: p for p in pools_of([meal.id], fresh=True)[meal.id]}
+    _require_open(meal)
+    pools = {p.key: p for p in pools_of([meal.id])[meal.id]}
     pool = pools.get(pool_key)
     if pool is None:
         raise Invalid(
@@ -64,37 +68,85 @@ def sign_up(
             reason="seats_unavailable",
         )
     existing = db.session.execute(
-        select(Signup)
-        .where(Signup.meal_id == meal.id, Signup.user_id == user.id)
-        .execution_options(populate_existing=True)
+        select(Signup.status).where(Signup.meal_id == meal.id, Signup.user_id == user.id)
     ).scalar_one_or_none()
-    if existing is not None and existing.status in ACTIVE:
-        raise Conflict(_l("You are already signed up for this meal."), reason="already_signed_up")
-    signup = existing or Signup(meal_id=meal.id, user_id=user.id)
-    signup.pool_id = pool.id
-    signup.party_size = party_size
-    signup.note = note
-    signup.waitlist_seq = meal.availability_version
-    signup.cancelled_at = None
-    signup.attendance = None
-    signup.contribution_cents = None
-    signup.checked_in_at = None
-    # Everyone waiting who fits has been served already (every change promotes), so the
-    # newcomer is confirmed exactly when the seats left can take them; nobody else moves.
-    if party_size <= pool.capacity - pool.taken and take_seats(pool, party_size):
-        signup.status = SignupStatus.CONFIRMED
-        signup.confirmed_at = utcnow()
-    else:
-        signup.status = SignupStatus.WAITLISTED
-        signup.confirmed_at = None
-    db.session.add(signup)
-    db.session.flush()
-    publish_availability(meal, pools_of([meal.id], fresh=True)[meal.id], waitlist_counts([meal.id]))
-    if signup.status == SignupStatus.CONFIRMED:
-        sync_conversation(meal)
-    db.session.commit()
+    if existing in ACTIVE:
+        raise Conflict(_ALREADY, reason="already_signed_up")
     warnings, unsuited = warnings_for(user, meal)
-    return SignupView(signup, waitlist_position(signup), warnings, unsuited)
+    ids = (meal.id, meal.canteen_id, user.id)
+    lock(meal)
+    _require_open(meal)  # as the lock found it: a cancellation may have come first
+    row = _book(meal, pool, user.id, party_size, note)
+    if row is None:  # signed up meanwhile (another request of theirs)
+        db.session.rollback()
+        raise Conflict(_ALREADY, reason="already_signed_up")
+    confirmed = row.status == SignupStatus.CONFIRMED
+    seats = change_seats(meal.id, pool.id, party_size if confirmed else 0)
+    publish_seats(meal, seats.availability)
+    # The answer, as committed: rows of the session are expired by the commit.
+    signup = Signup(**row._asdict())
+    signup.pool = SeatPool(id=pool.id, key=pool.key, label=pool.label, capacity=pool.capacity)
+    db.session.commit()
+    # The newest arrival is last on its pool's waitlist.
+    position = None if confirmed else seats.waiting[signup.pool_id]
+    if confirmed:
+        join_diner(*ids)
+    return SignupView(signup, position, warnings, unsuited)
+
+
+_ALREADY = _l("You are already signed up for this meal.")
+
+
+def _require_open(meal: Meal) -> None:
+    if meal.status != MealStatus.PUBLISHED:
+        raise Conflict(
+            texts.because(texts.SIGNUPS_CLOSED_BECAUSE, meal.status, texts.SIGNUPS_CLOSED),
+            reason="meal_cancelled" if meal.status == MealStatus.CANCELLED else "signups_closed",
+        )
+    if meal.signup_closes_at <= utcnow():
+        raise Conflict(texts.SIGNUPS_CLOSED, reason="signups_closed")
+
+
+def _book(meal: Meal, pool: SeatPool, user_id: int, party_size: int, note: str | None) -> Any:
+    """Insert the signup, or take up the person's cancelled one, in one statement under the
+    meal's lock: confirmed when the pool's seats left take the party (everyone waiting who fits
+    has been served already, as every change promotes, so nobody else moves), else waitlisted
+    behind everyone (its arrival number is the meal's new availability version). None when
+    the person has an active signup. Returns the row as written."""
+    fits = (
+        select(SeatPool.taken + party_size <= SeatPool.capacity)
+        .where(SeatPool.id == pool.id)
+        .scalar_subquery()
+    )
+    now = utcnow()
+    values = {
+        "meal_id": meal.id,
+        "user_id": user_id,
+        "pool_id": pool.id,
+        "party_size": party_size,
+        "note": note,
+        "status": case((fits, SignupStatus.CONFIRMED.value), else_=SignupStatus.WAITLISTED.value),
+        "confirmed_at": case((fits, literal(now, Signup.confirmed_at.type)), else_=null()),
+        "waitlist_seq": meal.availability_version,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Signup).values(values)
+    taken_up = ("pool_id", "party_size", "note", "status", "confirmed_at", "waitlist_seq")
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[Signup.meal_id, Signup.user_id],
+        set_={
+            **{name: upsert.excluded[name] for name in taken_up},
+            "updated_at": now,
+            "cancelled_at": None,
+            "attendance": None,
+            "contribution_cents": None,
+            "checked_in_at": None,
+        },
+        where=Signup.status == SignupStatus.CANCELLED,
+    ).returning(*Signup.__table__.c)
+    return db.session.execute(stmt).one_or_none()
 
 
 def my_signup(user: User, meal_id: int) -> SignupView:

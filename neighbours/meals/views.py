@@ -236,3 +236,12 @@ def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, i
     meal = policies.visible_meal(user, meal_id)
     seats = availability(pools_of([meal.id])[meal.id], waitlist_counts([meal.id]))
     return meal.neighbourhood_id, seats, meal.availability_version
+
+
+def neighbourhoods_of(meal_ids: list[int]) -> dict[int, int]:
+    """Meal id -> its neighbourhood id, for those of `meal_ids` that exist (one query)."""
+    return dict(
+        db.session.execute(
+            select(Meal.id, Meal.neighbourhood_id).where(Meal.id.in_(meal_ids))
+        ).all()
+    )

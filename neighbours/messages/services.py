@@ -329,8 +329,9 @@ def sync_meal_conversation(
     Meals decides who (its current hosts and confirmed diners) and calls this after every
     change to a published meal's signups or hosts; messages knows no meal rules.
     """
+    # Its row lock: syncs and `add_meal_participant` of one meal change its people in turn.
     conversation = db.session.execute(
-        select(Conversation).where(Conversation.meal_id == meal_id)
+        select(Conversation).where(Conversation.meal_id == meal_id).with_for_update(key_share=True)
     ).scalar_one_or_none()
     now = utcnow()
     if conversation is None:
@@ -372,6 +373,45 @@ def sync_meal_conversation(
         if user_id not in wanted and participant.left_at is None:
             participant.left_at = now
     live.joined(conversation, added)
+
+
+def add_meal_participant(meal_id: int, user_id: int) -> bool:
+    """Put one person in a meal's conversation (`conversation:joined` if they were not in it),
+    in the caller's transaction, under the conversation's row lock as `sync_meal_conversation`;
+    False (and nothing done) when the meal has no conversation yet. Meals calls it for a diner
+    just confirmed."""
+    # The lock first, then the participant: read after the lock is granted, it is current.
+    conversation = db.session.execute(
+        select(Conversation)
+        .where(Conversation.meal_id == meal_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if conversation is None:
+        return False
+    participant = db.session.execute(
+        select(Participant)
+        .where(Participant.conversation_id == conversation.id, Participant.user_id == user_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if participant is None:
+        db.session.add(
+            Participant(
+                conversation_id=conversation.id,
+                user_id=user_id,
+                joined_at=now,
+                last_read_message_id=conversation.last_message_id or 0,
+            )
+        )
+    elif participant.left_at is not None:
+        participant.left_at = None
+        participant.joined_at = now
+    else:
+        return True
+    db.session.flush()
+    live.joined(conversation, [user_id])
+    return True
 
 
 def meal_conversations_joined(user_id: int) -> list[int]:

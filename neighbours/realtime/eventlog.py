@@ -15,9 +15,14 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Connection,
+    Integer,
+    String,
     and_,
+    cast,
+    column,
     delete,
     exists,
     func,
@@ -26,9 +31,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
+    values,
 )
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.orm import Session
 
 from neighbours.database import utcnow
@@ -81,8 +88,14 @@ def write(session: Session, events: list[Row]) -> list[int]:
         for n, p, r, subject, author in events
     ]
     if session.get_bind().dialect.name == "postgresql":
+        redactions = _superseded(events)
+        if redactions is None:
+            # Nothing to redact: the lock and the INSERT in one statement, so the log's lock
+            # (and whatever row lock the transaction holds, a meal's in a rush for seats) is
+            # held for that one round trip and the commit.
+            return _insert_locked(session, rows)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
-        _redact_superseded(session, events)
+        session.execute(update(_TABLE).where(redactions).values(**_REDACTED))
         result = session.execute(
             insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True), rows
         )
@@ -115,9 +128,47 @@ def _about(subject: str) -> ColumnElement[bool]:
     return and_(_TABLE.c.topic == root, or_(_TABLE.c.subject == subject, within))
 
 
-def _redact_superseded(session: Session, events: list[Row]) -> None:
-    """A new event about a subject takes the place of the logged ones about it; a removal
-    (`...:removed`) also of those about its parts (a post's comments and reactions)."""
+def _insert_locked(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """`INSERT INTO events ... SELECT ... FROM pg_advisory_xact_lock(key), (VALUES ...)`: every
+    row joins the lock's one row, so the lock is taken before the first id is drawn; the rows
+    go in by their place in `rows` (ORDER BY), so their ids increase in that order."""
+    given = values(
+        column("place", Integer),
+        column("name", String),
+        column("payload", JSON),
+        column("rooms", JSONB),
+        column("subject", String),
+        column("topic", String),
+        column("author_id", Integer),
+        name="given",
+    ).data(
+        [
+            (i, r["name"], r["payload"], r["rooms"], r["subject"], r["topic"], r["author_id"])
+            for i, r in enumerate(rows)
+        ]
+    )
+    locked = func.pg_advisory_xact_lock(WRITE_LOCK).table_valued().alias("locked")
+    source = (
+        select(
+            given.c.name,
+            given.c.payload,
+            given.c.rooms,
+            literal(rows[0]["created_at"], _TABLE.c.created_at.type),
+            # VALUES types its columns from the first row; a NULL there would be text.
+            cast(given.c.subject, String),
+            cast(given.c.topic, String),
+            cast(given.c.author_id, Integer),
+        )
+        .select_from(locked.join(given, true()))
+        .order_by(given.c.place)
+    )
+    names = ["name", "payload", "rooms", "created_at", "subject", "topic", "author_id"]
+    result = session.execute(insert(_TABLE).from_select(names, source).returning(_TABLE.c.id))
+    return sorted(row[0] for row in result)
+
+
+def _superseded(events: list[Row]) -> ColumnElement[bool] | None:
+    """What these events redact (see `_redact_superseded`), or None for nothing."""
     conditions = []
     for name, _payload, _rooms, subject, _author in events:
         # A creation is the first event about its subject (or, for content a moderator
@@ -129,8 +180,15 @@ def _redact_superseded(session: Session, events: list[Row]) -> None:
             conditions.append(_about(subject))
         else:
             conditions.append(_TABLE.c.subject == subject)
-    if conditions:
-        session.execute(update(_TABLE).where(or_(*conditions)).values(**_REDACTED))
+    return or_(*conditions) if conditions else None
+
+
+def _redact_superseded(session: Session, events: list[Row]) -> None:
+    """A new event about a subject takes the place of the logged ones about it; a removal
+    (`...:removed`) also of those about its parts (a post's comments and reactions)."""
+    redactions = _superseded(events)
+    if redactions is not None:
+        session.execute(update(_TABLE).where(redactions).values(**_REDACTED))
 
 
 def redact(session: Session, subject: str) -> int:
@@ -291,6 +349,11 @@ def catch_up(
         through=rows[-1].id if rows else after,
         more=more,
     )
+
+
+def newest_id(conn: Session | Connection) -> int:
+    """The newest event id there is (0 for an empty log)."""
+    return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
 
 
 def prune(conn: Session | Connection, app: Flask) -> int:
