@@ -12,7 +12,7 @@ from neighbours.realtime import control, guard, handlers, publish
 from neighbours.realtime.control import ensure_listening
 from neighbours.realtime.holding import HoldingManager
 from neighbours.realtime.live import NAMESPACE, LiveState, install_state, state
-from neighbours.realtime.ordering import InOrder
+from neighbours.realtime.ordering import CONTROL_EVENT, InOrder
 
 __all__ = ["NAMESPACE", "LiveState", "ensure_listening", "init_app", "state"]
 
@@ -46,11 +46,20 @@ class RedisQueue(InOrder, sio.RedisManager, HoldingManager):
                     log.error(
                         "live event not sent, Redis unreachable: %s %s to %s (%s)",
                         data.get("method"),
-                        data.get("event", ""),
+                        _what(data),
                         data.get("room", ""),
                         exc,
                     )
         return None
+
+
+def _what(data: dict) -> str:
+    """The event a pub/sub message carries; a control message by its action."""
+    if data.get("event") == CONTROL_EVENT:
+        body = data.get("data") or [{}]
+        action = body[0].get("action") if isinstance(body[0], dict) else None
+        return f"control {action}"
+    return str(data.get("event", ""))
 
 
 def _queue(app: Flask) -> RedisQueue | None:
