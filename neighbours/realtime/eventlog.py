@@ -9,7 +9,7 @@ writer at a time anyway. "Every event after id N" is then a catch-up with no gap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -192,8 +192,9 @@ def catch_up(
     return Catchup(reset=False, events=[_row(r) for r in rows], last_event_id=newest)
 
 
-def prune(conn: Session | Connection, app: Flask) -> int:
-    """Delete the events older than the retention; returns how many."""
-    horizon = utcnow() - timedelta(hours=float(app.config["EVENT_RETENTION_HOURS"]))
+def prune(conn: Session | Connection, app: Flask, now: datetime | None = None) -> int:
+    """Delete the events older than the retention (as of `now`); returns how many."""
+    now = now or utcnow()
+    horizon = now - timedelta(hours=float(app.config["EVENT_RETENTION_HOURS"]))
     result = conn.execute(delete(_TABLE).where(_TABLE.c.created_at < horizon))
     return int(result.rowcount or 0)
