@@ -60,10 +60,17 @@ def make_huey(app: Flask) -> Huey:
     name = config["JOBS_QUEUE"]
     if config.get("REDIS_URL"):
         # Results (asked for by tests and `flask jobs run`) expire by themselves after a day.
-        return RedisExpireHuey(name, url=config["REDIS_URL"], expire_time=86400, utc=True)
+        return RedisExpireHuey(
+            name,
+            url=config["REDIS_URL"],
+            expire_time=86400,
+            utc=True,
+            store_intermediate_errors=False,
+        )
     path = config.get("JOBS_SQLITE_PATH") or os.path.join(app.instance_path, "jobs.db")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return SqliteHuey(name, filename=path, utc=True, timeout=30)
+    # A result is an error only once the retries are spent (`store_intermediate_errors`).
+    return SqliteHuey(name, filename=path, utc=True, timeout=30, store_intermediate_errors=False)
 
 
 class Runner:
@@ -165,14 +172,15 @@ class Runner:
                 return result
             except Exception:
                 db.session.rollback()
-                left = getattr(task, "retries", 0)
+                left = getattr(task, "retries", 0) or 0
+                delay = getattr(task, "retry_delay", 0) or 0
                 log.exception(
                     "job %s failed (args=%r, now=%s, task=%s); %s",
                     job.name,
                     args,
                     now.isoformat(),
                     getattr(task, "id", "-"),
-                    f"{left} retries left" if left else "no retry left",
+                    f"{left} retries left, next in {delay:g} s" if left else "no retry left",
                 )
                 raise
             finally:
