@@ -20,5 +20,7 @@ def claim_once(session: Session, table: Table, **values: Any) -> bool:
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: the driver's count of an INSERT is not to be trusted here
+    # (psycopg reports -1 once SQLAlchemy adds its own RETURNING of the key).
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None

@@ -67,9 +67,10 @@ def test_a_task_that_keeps_failing_stops_after_its_retries(job_app, consumers, c
     with caplog.at_level(logging.ERROR, logger="neighbours.jobs"), pytest.raises(TaskException):
         run_job(job_app, "test.broken")
     assert len(attempts) == 3
-    assert "no retry left" in [r for r in caplog.records if "test.broken" in r.getMessage()][
-        -1
-    ].getMessage()
+    assert (
+        "no retry left"
+        in [r for r in caplog.records if "test.broken" in r.getMessage()][-1].getMessage()
+    )
 
 
 def test_the_schedule_runs_a_periodic_job_once_per_period_whatever_the_consumers(
