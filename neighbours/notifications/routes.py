@@ -40,18 +40,21 @@ class NotificationsRead(MethodView):
         return {"updated": updated}
 
 
-@blp.route("/me/notification-settings")
-class MyNotificationSettings(MethodView):
-    @login_required
-    @blp.response(200, NotificationSettingsSchema)
-    def get(self) -> dict:
-        """Which reminders, briefs and digests I get."""
-        return settings.settings_of(current_user())
+# Functions, not a MethodView: the body checks read each operation's own document.
+@blp.route("/me/notification-settings", methods=["GET"])
+@login_required
+@blp.response(200, NotificationSettingsSchema)
+def get_notification_settings() -> dict:
+    """Which reminders, briefs and digests I get."""
+    return settings.settings_of(current_user())
 
-    @login_required
-    @blp.arguments(NotificationSettingsPatchSchema)
-    @blp.response(200, NotificationSettingsSchema)
-    def patch(self, data: dict) -> dict:
-        """Turn reminders, the morning brief or the free-seats digest on or off: only the
-        switches named change (`{"reminders": {"waitlist": false}}`)."""
-        return settings.update_settings(current_user(), data)
+
+@blp.route("/me/notification-settings", methods=["PATCH"])
+@login_required
+@blp.arguments(NotificationSettingsPatchSchema)
+@blp.response(200, NotificationSettingsSchema)
+def update_notification_settings(data: dict) -> dict:
+    """Turn reminders, the morning brief or the free-seats digest on or off: only the
+    switches named change (`{"reminders": {"waitlist": false}}`); new keys may appear in
+    later versions (keep what you don't know, send only what you change)."""
+    return settings.update_settings(current_user(), data)

@@ -104,11 +104,17 @@ class MarkReadResultSchema(ma.Schema):
     updated = ma.fields.Integer()
 
 
+class _Switch(ma.fields.Boolean):
+    """A switch: JSON `true` or `false` and nothing else (no "yes", no 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def _switch(required: bool, description: str) -> ma.fields.Boolean:
-    """A switch: `true` or `false` and nothing else (no "yes", no 1)."""
-    return ma.fields.Boolean(
-        required=required, truthy={True}, falsy={False}, metadata={"description": description}
-    )
+    return _Switch(required=required, metadata={"description": description})
 
 
 def _reminder_switches(required: bool) -> type[ma.Schema]:

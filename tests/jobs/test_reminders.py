@@ -15,7 +15,7 @@ from neighbours.database import utcnow
 from neighbours.meals.sent import MealReminder
 from neighbours.notifications.models import Notification
 from tests.jobs.conftest import build_job_app, eventually, run_job
-from tests.jobs.support import at_minute, book, meal_at, notifications, set_canteen
+from tests.jobs.support import at_minute, book, meal_at, notifications
 from tests.support.sockets import Sockets
 
 pytestmark = pytest.mark.commits
