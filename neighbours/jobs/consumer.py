@@ -31,6 +31,10 @@ class JobRunner:
 
     def __init__(self, app: Flask, *, workers: int | None = None, periodic: bool = True) -> None:
         self.app = app
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            # huey logs every run at INFO (a dozen lines a minute); our own lines say what
+            # was sent and what failed, with its arguments.
+            logging.getLogger("huey").setLevel(logging.WARNING)
         self.workers = workers or int(app.config["JOBS_WORKERS"])
         self.periodic = periodic
         self.id = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
