@@ -78,3 +78,10 @@ def test_a_body_that_is_not_json_is_400(api, auth):
 
 def test_a_patch_without_a_body_is_400(api, auth):
     assert_error(api.patch("/me/notification-settings", as_=auth.user()), 400)
+
+
+def test_the_export_carries_my_settings(api, auth):
+    ana = auth.user()
+    api.patch("/me/notification-settings", json={"free_seats_digest": True}, as_=ana)
+    exported = api.get("/me/export", as_=ana).get_json()
+    assert exported["notification_settings"] == {**DEFAULTS, "free_seats_digest": True}
