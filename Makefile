@@ -31,7 +31,8 @@ translations: install
 	$(BIN)/pybabel update --no-fuzzy-matching -i neighbours/translations/messages.pot \
 		-d neighbours/translations -l fr
 
-# Zero setup: SQLite under instance/, Socket.IO in-process, the demo seeded. A front end on
+# Zero setup: SQLite under instance/, Socket.IO in-process, a job consumer in threads of the
+# server (its queue in instance/jobs.db: reminders, briefs, housekeeping), the demo seeded. A front end on
 # another origin: `make run CORS_ORIGINS=http://localhost:5173` (comma-separated).
 export CORS_ORIGINS
 run: install

@@ -138,6 +138,27 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EVENT_TEST_SKIP_EMIT": _bool(env, "EVENT_TEST_SKIP_EMIT", False),
         # Tests only: wait this long between a commit and its emits (a slow process).
         "EVENT_TEST_EMIT_DELAY_SECONDS": _float(env, "EVENT_TEST_EMIT_DELAY_SECONDS", 0.0),
+        # The job runner (README, "Jobs, reminders and briefs"): huey on Redis when REDIS_URL
+        # is set, else on a SQLite file (JOBS_SQLITE_PATH, default instance/jobs.db).
+        "JOBS_QUEUE": env.get("JOBS_QUEUE", "neighbours"),
+        "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH", ""),
+        # `python -m neighbours` (make run, make serve) runs a consumer in a thread of its own.
+        "JOBS_IN_PROCESS": _bool(env, "JOBS_IN_PROCESS", True),
+        "JOBS_WORKERS": _int(env, "JOBS_WORKERS", 2),
+        # A failing task is tried again JOBS_RETRIES times, after RETRY_DELAY seconds, then
+        # that times BACKOFF, and so on.
+        "JOBS_RETRIES": _int(env, "JOBS_RETRIES", 5),
+        "JOBS_RETRY_DELAY_SECONDS": _float(env, "JOBS_RETRY_DELAY_SECONDS", 10.0),
+        "JOBS_RETRY_BACKOFF": _float(env, "JOBS_RETRY_BACKOFF", 2.0),
+        # Each consumer writes a heartbeat this often; /readyz calls the consumers stale when
+        # the newest is older than JOBS_STALE_SECONDS, and answers 503 for it only with
+        # READYZ_REQUIRES_JOBS=true (by default it reports, see the README).
+        "JOBS_HEARTBEAT_SECONDS": _float(env, "JOBS_HEARTBEAT_SECONDS", 10.0),
+        "JOBS_STALE_SECONDS": _float(env, "JOBS_STALE_SECONDS", 120.0),
+        "READYZ_REQUIRES_JOBS": _bool(env, "READYZ_REQUIRES_JOBS", False),
+        # The free-seats digest goes out at this local time (each neighbourhood's canteens'
+        # time zone).
+        "FREE_SEATS_DIGEST_AT": env.get("FREE_SEATS_DIGEST_AT", "20:00"),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),

@@ -1,4 +1,6 @@
-"""`python -m neighbours --port 5000`: the development server, with Socket.IO in-process."""
+"""`python -m neighbours --port 5000`: the development server, with Socket.IO in-process and,
+unless `JOBS_IN_PROCESS=false`, a job consumer in threads of the same process (so `make run`
+sends reminders with nothing else started)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from flask import Flask
 
 from neighbours import create_app
 from neighbours.extensions import socketio
+from neighbours.jobs.consumer import JobRunner
 
 # What werkzeug says about itself on start: true, and the reason production runs gunicorn
 # (see the README), but only alarming on the development machine `make run` is for.
@@ -45,6 +48,9 @@ def main() -> None:
 
     app = create_app()
     quiet_development_server(app)
+    if app.config["JOBS_IN_PROCESS"]:
+        consumer = JobRunner(app).start()
+        print(f"neighbours: job consumer {consumer.id} running in this process")
     print(f"neighbours: serving on http://{args.host}:{args.port} (API docs: /api/docs)")
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True)
 

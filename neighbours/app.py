@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import from_env
-from neighbours import database_events, i18n, idempotency, models, web
+from neighbours import database_events, i18n, idempotency, jobs, models, web
 from neighbours.accounts.events import blp as events_blp
 from neighbours.accounts.routes import blp as accounts_blp
 from neighbours.cli import register_cli
@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     init_realtime(app)
+    jobs.init_app(app)  # the job runner; features' jobs are registered by wire()
 
     wire(app)  # every seam: features registering with the lower layers
     asyncapi.init_app(app)  # the document of the live events, from the catalog wire() filled

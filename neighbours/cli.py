@@ -1,4 +1,5 @@
-"""Flask commands: `flask seed-demo`, `flask create-admin`."""
+"""Flask commands: `flask seed-demo`, `flask create-admin`, `flask prune-events`; the job
+runner's `flask worker` and `flask jobs ...` (`neighbours.jobs.cli`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from neighbours import seeds
 from neighbours.accounts.models import User
 from neighbours.auth import hash_password
 from neighbours.extensions import db
+from neighbours.jobs import cli as jobs_cli
 from neighbours.neighbourhoods.models import (
     JoinPolicy,
     Membership,
@@ -142,3 +144,5 @@ def register_cli(app: Flask) -> None:
     def prune_events() -> None:
         """Delete the logged events older than EVENT_RETENTION_HOURS (the relay does it too)."""
         click.echo(f"pruned {relay.prune(app)} events")
+
+    jobs_cli.register(app)

@@ -161,3 +161,12 @@ def caller_id() -> int | None:
 def init_app(app: Flask) -> None:
     app.before_request(_claim)
     app.after_request(_record)
+
+
+def prune(now: datetime) -> int:
+    """Forget the keys older than `IDEMPOTENCY_TTL_HOURS` (housekeeping: an old key is
+    refused nothing, it is only dead weight)."""
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - ttl))
+    db.session.commit()
+    return int(result.rowcount or 0)

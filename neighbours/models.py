@@ -3,7 +3,9 @@
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
+from neighbours.jobs.models import JobConsumer
 from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
+from neighbours.meals.sent import HostBrief, MealReminder, SeatDigest
 from neighbours.messages.models import Conversation, Message, Participant
 from neighbours.moderation.models import ModerationItem, ModerationSettings, Report
 from neighbours.neighbourhoods.models import (
@@ -13,7 +15,7 @@ from neighbours.neighbourhoods.models import (
     Neighbourhood,
     Suspension,
 )
-from neighbours.notifications.models import Notification
+from neighbours.notifications.models import Notification, NotificationSettings
 from neighbours.realtime.models import LoggedEvent
 
 __all__ = [
@@ -23,10 +25,13 @@ __all__ = [
     "CanteenHost",
     "Comment",
     "Conversation",
+    "HostBrief",
     "IdempotencyKey",
     "Invite",
+    "JobConsumer",
     "LoggedEvent",
     "Meal",
+    "MealReminder",
     "Membership",
     "Message",
     "ModerationItem",
@@ -34,10 +39,12 @@ __all__ = [
     "ModerationSettings",
     "Neighbourhood",
     "Notification",
+    "NotificationSettings",
     "Participant",
     "Post",
     "Reaction",
     "Report",
+    "SeatDigest",
     "SeatPool",
     "Signup",
     "Suspension",

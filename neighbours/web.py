@@ -20,6 +20,7 @@ from neighbours.caching import conditional
 from neighbours.errors import BadRequest, FieldError, InvalidFields
 from neighbours.extensions import api, db
 from neighbours.fields import MAX_ID
+from neighbours.jobs import heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,8 @@ def healthz() -> tuple[dict[str, str], int]:
 
 @ops.get("/readyz")
 def readyz() -> tuple[dict[str, object], int]:
-    """The database and, when configured, Redis answer."""
+    """The database and, when configured, Redis answer; `jobs` reports the consumers'
+    heartbeat (`ok`, `stale`, `none`), and is a condition only with READYZ_REQUIRES_JOBS."""
     checks: dict[str, str] = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -288,9 +290,24 @@ def readyz() -> tuple[dict[str, object], int]:
         except Exception as exc:
             checks["redis"] = f"unreachable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return {"status": "ready" if ready else "unavailable", "checks": checks}, (
+    # The consumers' heartbeat is reported, and makes this process unready only when the
+    # deployment says jobs are required: a dead worker must not take the web out of rotation.
+    jobs_report = _jobs_report(checks.get("database") == "ok")
+    if current_app.config.get("READYZ_REQUIRES_JOBS") and jobs_report["status"] != "ok":
+        ready = False
+    return {"status": "ready" if ready else "unavailable", "checks": checks, "jobs": jobs_report}, (
         200 if ready else 503
     )
+
+
+def _jobs_report(database_up: bool) -> dict[str, object]:
+    if not database_up:
+        return {"status": "unknown"}
+    try:
+        return heartbeat.status(current_app)
+    except Exception as exc:  # reporting on the jobs never breaks the readiness answer
+        db.session.rollback()
+        return {"status": f"unknown: {type(exc).__name__}"}
 
 
 docs = Blueprint(

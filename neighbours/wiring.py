@@ -10,9 +10,11 @@ neighbourhoods, as the code ran before the seams (it keeps the lock order).
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime
 
-from neighbours import i18n, idempotency
+from flask import Flask, current_app
+
+from neighbours import i18n, idempotency, jobs
 from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator, remember_socket_language
@@ -22,9 +24,12 @@ from neighbours.extensions import db
 from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
+from neighbours.jobs import heartbeat as job_heartbeat
+from neighbours.meals import briefs as meal_briefs
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
+from neighbours.meals import reminders as meal_reminders
 from neighbours.meals import targets as meal_targets
 from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
@@ -36,6 +41,7 @@ from neighbours.moderation import export as moderation_export
 from neighbours.moderation import targets as moderation_targets
 from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
 from neighbours.neighbourhoods import hooks as neighbourhood_hooks
+from neighbours.neighbourhoods import housekeeping as neighbourhood_housekeeping
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods import services as neighbourhood_services
 from neighbours.neighbourhoods.live import membership_rooms
@@ -50,12 +56,20 @@ def forget_in_event_log(user: User) -> None:
     eventlog.forget_author(db.session, user.id)
 
 
+def prune_event_log(now: datetime) -> int:
+    """The event log's retention, as a job (the relay of a process with sockets does it too)."""
+    pruned = eventlog.prune(db.session, current_app, now)
+    db.session.commit()
+    return pruned
+
+
 def wire(app: Flask) -> None:
     """Fill every seam for `app` (see docs/ARCHITECTURE.md, "Seams")."""
     _wire_realtime(app)
     _wire_accounts(app)
     _wire_neighbourhoods(app)
     _wire_moderation_targets(app)
+    _wire_jobs(app)
 
 
 def _wire_realtime(app: Flask) -> None:
@@ -128,3 +142,18 @@ def _wire_moderation_targets(app: Flask) -> None:
     feed_targets.register(app)  # post, comment
     message_targets.register(app)  # message
     meal_targets.register(app)  # meal
+
+
+def _wire_jobs(app: Flask) -> None:
+    """What the job runner runs, and how often (minutes); each job is safe to run twice."""
+    # Meals: reminders before a meal, the hosts' morning brief, the free-seats digest.
+    jobs.every(app, "meals.reminders", meal_reminders.send_due)
+    jobs.every(app, "meals.morning_briefs", meal_briefs.send_briefs)
+    jobs.every(app, "meals.free_seats_digest", meal_briefs.send_digests)
+    # Housekeeping, hourly.
+    jobs.every(
+        app, "housekeeping.invites", neighbourhood_housekeeping.prune_expired_invites, minutes=60
+    )
+    jobs.every(app, "housekeeping.idempotency_keys", idempotency.prune, minutes=60)
+    jobs.every(app, "housekeeping.event_log", prune_event_log, minutes=60)
+    jobs.every(app, "housekeeping.job_consumers", job_heartbeat.prune, minutes=60)

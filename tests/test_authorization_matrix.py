@@ -326,6 +326,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # notifications: one's own
     ("GET", f"{API}/notifications"): signed_in(200),
     ("POST", f"{API}/notifications/read"): signed_in(200),
+    ("GET", f"{API}/me/notification-settings"): signed_in(200),
+    ("PATCH", f"{API}/me/notification-settings"): signed_in(200),
     # the event log: one's own rooms
     ("GET", f"{API}/events"): signed_in(200),
 }
@@ -386,6 +388,7 @@ def body_for(world: World, method: str, rule: str, role: str) -> dict | None:
             "password": TEST_PASSWORD,
         },
         ("PATCH", f"{API}/me"): lambda: {"bio": "Cooks on Sundays."},
+        ("PATCH", f"{API}/me/notification-settings"): lambda: {"free_seats_digest": True},
         ("DELETE", f"{API}/me"): lambda: {"password": TEST_PASSWORD},
         ("POST", f"{API}/me/password"): lambda: {
             "current_password": TEST_PASSWORD,

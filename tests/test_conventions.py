@@ -421,7 +421,17 @@ def test_healthz(client):
 def test_readyz_with_the_database_up(client):
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.get_json() == {"status": "ready", "checks": {"database": "ok"}}
+    assert r.get_json() == {
+        "status": "ready",
+        "checks": {"database": "ok"},
+        # No job consumer ever ran here: reported, not a reason to be unready.
+        "jobs": {
+            "status": "none",
+            "consumers": 0,
+            "last_heartbeat_at": None,
+            "seconds_since": None,
+        },
+    }
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(make_app, app):

@@ -57,6 +57,11 @@ class Canteen(TimestampMixin, db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     # ISO 4217: what its meals' `cost_price_cents` (minor units) and contributions are in.
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    # How long before a meal its confirmed diners are reminded (its kitchen volunteers: before
+    # cooking starts; the waitlisted hear then that they still wait): `meals.reminders`.
+    reminder_minutes: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
+    # The local time (HH:MM, in `timezone`) the hosts of the day's meals get their brief.
+    brief_at: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
 
 
 class CanteenHost(db.Model):

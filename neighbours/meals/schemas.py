@@ -50,6 +50,37 @@ def _currency(**kwargs: object) -> ma.fields.String:
     )
 
 
+LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_NOT_A_TIME = template("bad_format", _l("Not a time of day such as 08:00 (HH:MM, 24 hours)."))
+_REMINDER_HELP = (
+    "Minutes before a meal its confirmed diners are reminded (its kitchen volunteers: before "
+    "cooking starts; the waitlisted are told they still wait), 15 to 2880"
+)
+_BRIEF_HELP = "Local time (HH:MM) the hosts of the day's meals get their morning brief"
+
+
+def _local_time(value: str) -> None:
+    if not LOCAL_TIME.match(value):
+        raise ma.ValidationError(_NOT_A_TIME)
+
+
+def _reminder_minutes(**kwargs: object) -> ma.fields.Integer:
+    return ma.fields.Integer(
+        strict=True,
+        validate=ma.validate.Range(min=15, max=2880),
+        metadata={"description": _REMINDER_HELP},
+        **kwargs,
+    )
+
+
+def _brief_at(**kwargs: object) -> ma.fields.String:
+    return ma.fields.String(
+        validate=_local_time,
+        metadata={"description": _BRIEF_HELP, "pattern": LOCAL_TIME.pattern},
+        **kwargs,
+    )
+
+
 class CanteenCreateSchema(TrimmedSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
@@ -63,6 +94,8 @@ class CanteenCreateSchema(TrimmedSchema):
     latitude = _latitude(load_default=None, allow_none=True)
     longitude = _longitude(load_default=None, allow_none=True)
     currency = _currency(load_default="EUR")
+    reminder_minutes = _reminder_minutes(load_default=180)
+    brief_at = _brief_at(load_default="08:00")
 
 
 class CanteenUpdateSchema(TrimmedSchema):
@@ -76,6 +109,8 @@ class CanteenUpdateSchema(TrimmedSchema):
     latitude = _latitude(allow_none=True)
     longitude = _longitude(allow_none=True)
     currency = _currency()
+    reminder_minutes = _reminder_minutes()
+    brief_at = _brief_at()
 
 
 class CanteenBriefSchema(ma.Schema):
@@ -93,6 +128,8 @@ class CanteenBriefSchema(ma.Schema):
 class CanteenSchema(CanteenBriefSchema):
     neighbourhood_id = ma.fields.Integer()
     default_capacity = ma.fields.Integer()
+    reminder_minutes = ma.fields.Integer(metadata={"description": _REMINDER_HELP})
+    brief_at = ma.fields.String(metadata={"description": _BRIEF_HELP})
     created_at = UTCDateTime()
 
 

@@ -13,7 +13,8 @@ EVENTS = (
         "A notification for me",
         "A notification was stored for the user (a comment on their post, a new "
         "conversation, a seat from the waitlist, a cancelled meal, a moderation decision, a "
-        "decision on a request to join); `text` is in the user's language setting, else the "
+        "decision on a request to join, a reminder before a meal, a host's morning brief, the "
+        "free-seats digest); `text` is in the user's language setting, else the "
         "language their client last asked for (`Accept-Language` at sign-in, registration or "
         "a socket's connect), else the server's default; `payload.actor` is the other person "
         "as they are now. A replay renders it anew: as `GET /notifications` shows it then "

@@ -4,12 +4,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
-from neighbours.notifications import services
+from neighbours.notifications import services, settings
 from neighbours.notifications.schemas import (
     MarkReadResultSchema,
     MarkReadSchema,
     NotificationListArgs,
     NotificationPageSchema,
+    NotificationSettingsPatchSchema,
+    NotificationSettingsSchema,
 )
 
 blp = Blueprint("notifications", __name__, description="In-app notifications")
@@ -36,3 +38,23 @@ class NotificationsRead(MethodView):
             current_user(), ids=data.get("ids"), all_=data.get("all", False)
         )
         return {"updated": updated}
+
+
+# Functions, not a MethodView: the body checks read each operation's own document.
+@blp.route("/me/notification-settings", methods=["GET"])
+@login_required
+@blp.response(200, NotificationSettingsSchema)
+def get_notification_settings() -> dict:
+    """Which reminders, briefs and digests I get."""
+    return settings.settings_of(current_user())
+
+
+@blp.route("/me/notification-settings", methods=["PATCH"])
+@login_required
+@blp.arguments(NotificationSettingsPatchSchema)
+@blp.response(200, NotificationSettingsSchema)
+def update_notification_settings(data: dict) -> dict:
+    """Turn reminders, the morning brief or the free-seats digest on or off: only the
+    switches named change (`{"reminders": {"waitlist": false}}`); new keys may appear in
+    later versions (keep what you don't know, send only what you change)."""
+    return settings.update_settings(current_user(), data)

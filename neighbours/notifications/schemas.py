@@ -110,11 +110,60 @@ class MarkReadResultSchema(ma.Schema):
     updated = ma.fields.Integer()
 
 
+class _Switch(ma.fields.Boolean):
+    """A switch: JSON `true` or `false` and nothing else (no "yes", no 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _switch(required: bool, description: str) -> ma.fields.Boolean:
+    return _Switch(required=required, metadata={"description": description})
+
+
+def _reminder_switches(required: bool) -> type[ma.Schema]:
+    return type(
+        "ReminderSettingsSchema" if required else "ReminderSettingsPatchSchema",
+        (ma.Schema,),
+        {
+            "diner": _switch(required, "a confirmed seat: reminded before the meal"),
+            "kitchen": _switch(required, "a place in the kitchen: reminded before cooking"),
+            "waitlist": _switch(required, "still waitlisted as the meal nears: told so"),
+        },
+    )
+
+
+def _settings_schema(required: bool) -> type[ma.Schema]:
+    return type(
+        "NotificationSettingsSchema" if required else "NotificationSettingsPatchSchema",
+        (ma.Schema,),
+        {
+            "__doc__": "Which reminders, briefs and digests I get; new keys may be added "
+            "(keep what you don't know, send only what you change).",
+            "reminders": ma.fields.Nested(_reminder_switches(required), required=required),
+            "morning_brief": _switch(
+                required, "hosts: the day's numbers of each meal I host, in the morning"
+            ),
+            "free_seats_digest": _switch(
+                required, "at 20:00, the meals of tonight and tomorrow that still have seats"
+            ),
+        },
+    )
+
+
+NotificationSettingsSchema = _settings_schema(required=True)
+NotificationSettingsPatchSchema = _settings_schema(required=False)
+
+
 __all__ = [
     "BadgesSchema",  # the `badges:updated` payload, declared by accounts for `/me`
     "MarkReadResultSchema",
     "MarkReadSchema",
     "NotificationListArgs",
     "NotificationPageSchema",
+    "NotificationSettingsPatchSchema",
+    "NotificationSettingsSchema",
     "dump_notification",
 ]

@@ -28,6 +28,12 @@ class NotificationType(enum.StrEnum):
     MODERATION_DECISION = "moderation_decision"
     MEMBERSHIP_APPROVED = "membership_approved"
     MEMBERSHIP_DECLINED = "membership_declined"
+    # Sent by the job runner (meals' reminders, briefs and digest).
+    MEAL_REMINDER = "meal_reminder"
+    KITCHEN_REMINDER = "kitchen_reminder"
+    WAITLIST_REMINDER = "waitlist_reminder"
+    HOST_BRIEF = "host_brief"
+    FREE_SEATS_DIGEST = "free_seats_digest"
 
 
 def _actor(required: bool = True) -> ma.fields.Nested:
@@ -83,6 +89,68 @@ class MembershipPayloadSchema(ma.Schema):
     neighbourhood_name = ma.fields.String(required=True)
 
 
+_LOCAL_TIME = {"description": "the time it names, HH:MM in the canteen's time zone"}
+
+
+class MealReminderPayloadSchema(MealPayloadSchema):
+    signup_id = ma.fields.Integer(required=True)
+    local_time = ma.fields.String(required=True, metadata=_LOCAL_TIME)
+
+
+class KitchenReminderPayloadSchema(MealReminderPayloadSchema):
+    kitchen_starts_at = ma.fields.String(
+        required=True, metadata={"format": "date-time", "description": "when cooking starts"}
+    )
+
+
+class WaitlistReminderPayloadSchema(MealReminderPayloadSchema):
+    waitlist_position = ma.fields.Integer(required=True, metadata={"description": "1: next"})
+
+
+class _Counts(ma.Schema):
+    people = ma.fields.Integer(required=True, metadata={"description": "seats taken"})
+    guests = ma.fields.Integer(required=True, metadata={"description": "people brought along"})
+    diets = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "diet -> how many of those who booked follow it"},
+    )
+    allergens = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "allergen -> how many of those who booked avoid it"},
+    )
+
+
+class BriefPoolSchema(_Counts):
+    key = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    capacity = ma.fields.Integer(required=True)
+    signups = ma.fields.Integer(required=True, metadata={"description": "confirmed bookings"})
+    waitlist = ma.fields.Integer(required=True, metadata={"description": "bookings waiting"})
+
+
+class HostBriefPayloadSchema(MealPayloadSchema):
+    local_time = ma.fields.String(required=True, metadata=_LOCAL_TIME)
+    people = ma.fields.Integer(required=True, metadata={"description": "all pools"})
+    guests = ma.fields.Integer(required=True, metadata={"description": "all pools"})
+    pools = ma.fields.List(ma.fields.Nested(BriefPoolSchema), required=True)
+
+
+class DigestMealSchema(MealPayloadSchema):
+    local_time = ma.fields.String(required=True, metadata=_LOCAL_TIME)
+    canteen_name = ma.fields.String(required=True)
+    neighbourhood_id = ma.fields.Integer(required=True)
+    seats_left = ma.fields.Integer(required=True, metadata={"description": "in every pool"})
+
+
+class FreeSeatsDigestPayloadSchema(ma.Schema):
+    day = ma.fields.String(required=True, metadata={"format": "date", "description": "today"})
+    meals = ma.fields.List(ma.fields.Nested(DigestMealSchema), required=True)
+
+
 PAYLOADS: dict[NotificationType, type[ma.Schema]] = {
     NotificationType.COMMENT_ON_POST: CommentOnPostPayloadSchema,
     NotificationType.NEW_CONVERSATION: NewConversationPayloadSchema,
@@ -91,6 +159,11 @@ PAYLOADS: dict[NotificationType, type[ma.Schema]] = {
     NotificationType.MODERATION_DECISION: ModerationDecisionPayloadSchema,
     NotificationType.MEMBERSHIP_APPROVED: MembershipPayloadSchema,
     NotificationType.MEMBERSHIP_DECLINED: MembershipPayloadSchema,
+    NotificationType.MEAL_REMINDER: MealReminderPayloadSchema,
+    NotificationType.KITCHEN_REMINDER: KitchenReminderPayloadSchema,
+    NotificationType.WAITLIST_REMINDER: WaitlistReminderPayloadSchema,
+    NotificationType.HOST_BRIEF: HostBriefPayloadSchema,
+    NotificationType.FREE_SEATS_DIGEST: FreeSeatsDigestPayloadSchema,
 }
 
 _TEXTS = {
@@ -106,7 +179,24 @@ _TEXTS = {
     NotificationType.MEMBERSHIP_DECLINED: _l(
         "Your request to join %(neighbourhood_name)s was declined."
     ),
+    NotificationType.MEAL_REMINDER: _l("Reminder: “%(meal_title)s” starts at %(local_time)s."),
+    NotificationType.KITCHEN_REMINDER: _l(
+        "Reminder: cooking for “%(meal_title)s” starts at %(local_time)s."
+    ),
+    NotificationType.WAITLIST_REMINDER: _l(
+        "“%(meal_title)s” starts at %(local_time)s and you are still number "
+        "%(waitlist_position)s on the waitlist."
+    ),
+    NotificationType.HOST_BRIEF: _l(
+        "Today at %(local_time)s, “%(meal_title)s”: %(people)s people booked, "
+        "%(guests)s of them guests."
+    ),
+    NotificationType.FREE_SEATS_DIGEST: _l(
+        "Seats are still free tonight and tomorrow at: %(meal_titles)s."
+    ),
 }
+# One meal's title among others, quoted as the language quotes.
+_QUOTED = _l("“%(meal_title)s”")
 _DECISIONS = {
     "hide": _l("A moderator hid your %(target)s."),
     "remove": _l("A moderator removed your %(target)s."),
@@ -151,6 +241,13 @@ def text(type_: str, payload: dict[str, Any]) -> str:
     actor = payload.get("actor")
     values["actor"] = actor.get("display_name", "") if isinstance(actor, dict) else ""
     values.setdefault("neighbourhood_name", "")
+    if type_ == NotificationType.FREE_SEATS_DIGEST:
+        meals = payload.get("meals") if isinstance(payload.get("meals"), list) else []
+        values["meal_titles"] = ", ".join(
+            str(_QUOTED) % {"meal_title": meal.get("meal_title", "")}
+            for meal in meals
+            if isinstance(meal, dict)
+        )
     if type_ == NotificationType.MODERATION_DECISION:
         template = _DECISIONS.get(str(payload.get("action")))
         values["target"] = _target_noun(str(payload.get("target_type")))

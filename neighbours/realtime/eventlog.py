@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -356,8 +356,9 @@ def newest_id(conn: Session | Connection) -> int:
     return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
 
 
-def prune(conn: Session | Connection, app: Flask) -> int:
-    """Delete the events older than the retention; returns how many."""
-    horizon = utcnow() - timedelta(hours=float(app.config["EVENT_RETENTION_HOURS"]))
+def prune(conn: Session | Connection, app: Flask, now: datetime | None = None) -> int:
+    """Delete the events older than the retention (as of `now`); returns how many."""
+    now = now or utcnow()
+    horizon = now - timedelta(hours=float(app.config["EVENT_RETENTION_HOURS"]))
     result = conn.execute(delete(_TABLE).where(_TABLE.c.created_at < horizon))
     return int(result.rowcount or 0)

@@ -30,6 +30,34 @@ SAMPLES = {
     },
     NotificationType.MEMBERSHIP_APPROVED: {"neighbourhood_id": 1, "neighbourhood_name": "Q"},
     NotificationType.MEMBERSHIP_DECLINED: {"neighbourhood_id": 1, "neighbourhood_name": "Q"},
+    NotificationType.MEAL_REMINDER: {
+        "meal_id": 4, "meal_title": "Soupe", "starts_at": "2030-01-01T11:30:00Z",
+        "signup_id": 5, "local_time": "12:30",
+    },
+    NotificationType.KITCHEN_REMINDER: {
+        "meal_id": 4, "meal_title": "Soupe", "starts_at": "2030-01-01T11:30:00Z",
+        "signup_id": 5, "local_time": "10:30", "kitchen_starts_at": "2030-01-01T09:30:00Z",
+    },
+    NotificationType.WAITLIST_REMINDER: {
+        "meal_id": 4, "meal_title": "Soupe", "starts_at": "2030-01-01T11:30:00Z",
+        "signup_id": 5, "local_time": "12:30", "waitlist_position": 2,
+    },
+    NotificationType.HOST_BRIEF: {
+        "meal_id": 4, "meal_title": "Soupe", "starts_at": "2030-01-01T11:30:00Z",
+        "local_time": "12:30", "people": 5, "guests": 1,
+        "pools": [{
+            "key": "table", "label": "Table", "capacity": 10, "people": 5, "guests": 1,
+            "signups": 4, "waitlist": 0, "diets": {"vegan": 1}, "allergens": {"nuts": 2},
+        }],
+    },
+    NotificationType.FREE_SEATS_DIGEST: {
+        "day": "2030-01-01",
+        "meals": [{
+            "meal_id": 4, "meal_title": "Soupe", "starts_at": "2030-01-01T19:30:00Z",
+            "local_time": "20:30", "canteen_name": "La Cantine", "neighbourhood_id": 1,
+            "seats_left": 3,
+        }],
+    },
 }  # fmt: skip
 
 
