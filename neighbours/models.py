@@ -3,7 +3,16 @@
 from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
-from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
+from neighbours.meals.models import (
+    CalendarFeed,
+    Canteen,
+    CanteenHost,
+    Meal,
+    MealSeries,
+    SeatPool,
+    SeriesSkip,
+    Signup,
+)
 from neighbours.messages.models import Conversation, Message, Participant
 from neighbours.moderation.models import ModerationItem, ModerationSettings, Report
 from neighbours.neighbourhoods.models import (
@@ -19,6 +28,7 @@ from neighbours.realtime.models import LoggedEvent
 __all__ = [
     "AccessToken",
     "Block",
+    "CalendarFeed",
     "Canteen",
     "CanteenHost",
     "Comment",
@@ -27,6 +37,7 @@ __all__ = [
     "Invite",
     "LoggedEvent",
     "Meal",
+    "MealSeries",
     "Membership",
     "Message",
     "ModerationItem",
@@ -39,6 +50,7 @@ __all__ = [
     "Reaction",
     "Report",
     "SeatPool",
+    "SeriesSkip",
     "Signup",
     "Suspension",
     "User",
