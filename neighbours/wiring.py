@@ -22,6 +22,7 @@ from neighbours.extensions import db
 from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
+from neighbours.meals import calendar_feed
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
@@ -89,6 +90,8 @@ def _wire_accounts(app: Flask) -> None:
     account_hooks.deleted.register(app, forget_in_event_log)
     # Others' notifications that kept a copy of this person's name keep only the id.
     account_hooks.deleted.register(app, notification_people.forget_actor)
+    # Their calendar feed's secret URL stops working.
+    account_hooks.deleted.register(app, calendar_feed.forget)
     account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
     account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
     # The unread totals of `/me`, `/me/badges` and `badges:updated`.

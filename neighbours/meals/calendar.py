@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from icalendar import Calendar, Event, vGeo
 
 from neighbours.meals.models import Meal, MealStatus, SeatPool, Signup, SignupStatus
@@ -58,7 +58,8 @@ def _description(item: CalendarMeal, zone: ZoneInfo) -> str:
     if meal.diets:
         lines.append(gettext("Suits: %(list)s", list=", ".join(meal.diets)))
     if item.signup is not None and item.pool is not None:
-        people = ngettext("%(num)s person", "%(num)s people", item.signup.party_size)
+        size = item.signup.party_size  # 1 to 4
+        people = gettext("%(num)s people", num=size) if size > 1 else gettext("1 person")
         if item.signup.status == SignupStatus.WAITLISTED:
             lines.append(
                 gettext(

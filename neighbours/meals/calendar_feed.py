@@ -46,6 +46,7 @@ class FeedStatus:
     active: bool
     created_at: datetime | None = None
     url: str | None = None
+    webcal_url: str | None = None
 
 
 def feed_status(user: User) -> FeedStatus:

@@ -79,8 +79,8 @@ def new_feed() -> Any:
     """Make my calendar feed's secret URL, or a new one (the former stops working). The URL is
     in this answer only: it works without a token, for Google and Apple calendars."""
     secret, status = calendar_feed.new_feed(current_user())
-    status.url, webcal = _feed_url(secret)
-    return {**vars(status), "webcal_url": webcal}
+    status.url, status.webcal_url = _feed_url(secret)
+    return status
 
 
 @blp.route("/me/calendar-feed", methods=["DELETE"])

@@ -36,7 +36,7 @@ from neighbours.errors import Conflict, Invalid, NotFound
 from neighbours.extensions import db
 from neighbours.meals import policies
 from neighbours.meals.lifecycle import KITCHEN_LEAD
-from neighbours.meals.models import Canteen, Meal, MealSeries, MealStatus, SeriesSkip
+from neighbours.meals.models import Canteen, Meal, MealSeries, SeriesSkip
 from neighbours.meals.recurrence import MAX_MEALS, check_times, local_today, normalise_rule
 from neighbours.meals.series_meals import (
     MEAL_FIELDS,
@@ -50,7 +50,6 @@ from neighbours.meals.series_meals import (
     window,
     zone_of,
 )
-from neighbours.meals.views import MealView, meal_view
 from neighbours.pagination import Page, SortKey, paginate
 from neighbours.views import View
 
@@ -220,7 +219,7 @@ def get_series(user: User, series_id: int) -> SeriesView:
     return series_view(hosted_series(user, series_id))
 
 
-def _locked(user: User, series_id: int) -> MealSeries:
+def locked_series(user: User, series_id: int) -> MealSeries:
     """The caller's series, locked, and not ended."""
     series = lock_series(hosted_series(user, series_id).id)
     if series is None:
@@ -250,7 +249,7 @@ def _merge_pools(series: MealSeries, specs: list[dict[str, Any]], field_name: st
     series.pools = merged
 
 
-def _change(
+def change_template(
     series: MealSeries,
     fields: dict[str, Any],
     now: datetime,
@@ -302,9 +301,9 @@ def _retire_off_rule(series: MealSeries, user: User, now: datetime) -> None:
 
 def update_series(user: User, series_id: int, fields: dict[str, Any]) -> SeriesView:
     """Change the template; its meals not yet started follow, then the window is filled."""
-    series = _locked(user, series_id)
+    series = locked_series(user, series_id)
     now = utcnow()
-    change, dates_changed = _change(series, fields, now, local_today(now, zone_of(series)))
+    change, dates_changed = change_template(series, fields, now, local_today(now, zone_of(series)))
     if change:
         carry_over(series, change, future_meals(series, now), now)
     if dates_changed:
@@ -329,7 +328,7 @@ def end_series(user: User, series_id: int, reason: str | None) -> None:
 def skip_date(user: User, series_id: int, day: date, reason: str | None) -> SeriesView:
     """No meal on this date of the series, now or ever (a holiday): its meal, if generated,
     is taken back (`retire`)."""
-    series = _locked(user, series_id)
+    series = locked_series(user, series_id)
     now = utcnow()
     if day < local_today(now, zone_of(series)):
         raise Invalid("date", _l("Must be today or later."), reason="meal_in_past")
@@ -343,99 +342,6 @@ def skip_date(user: User, series_id: int, day: date, reason: str | None) -> Seri
     retire(list(meals), user, reason or str(SKIPPED), now)
     db.session.commit()
     return series_view(series)
-
-
-# A change with `scope: "following"` is said in a meal's own fields.
-_FOLLOWING_NAMES = {
-    "start_time": "starts_at",
-    "duration_minutes": "ends_at",
-    "signup_closes_before_minutes": "signup_closes_at",
-    "rrule": "scope",
-    "until": "scope",
-    "count": "scope",
-}
-
-
-def _minutes(delta: timedelta) -> int:
-    return int(delta.total_seconds() // 60)
-
-
-def _on_day(moment: datetime, day: date, zone: ZoneInfo, field_name: str) -> time:
-    local = moment.astimezone(zone)
-    if local.date() != day:
-        raise Invalid(
-            field_name,
-            _l(
-                "For this and the following meals, keep it on the meal's day (%(date)s); "
-                "the days are the series' rule.",
-                date=day.isoformat(),
-            ),
-            reason="series_day_change",
-        )
-    return local.time().replace(second=0, microsecond=0)
-
-
-def _template_fields(meal: Meal, series: MealSeries, fields: dict[str, Any]) -> dict[str, Any]:
-    """A meal edit, as the template change it stands for from this meal's date on."""
-    zone = zone_of(series)
-    day = meal.occurrence_date
-    assert day is not None
-    changes = {name: fields[name] for name in MEAL_FIELDS if name in fields}
-    starts_at = meal.starts_at
-    if "starts_at" in fields:
-        changes["start_time"] = _on_day(fields["starts_at"], day, zone, "starts_at")
-        starts_at = datetime.combine(day, changes["start_time"], zone)
-    if "ends_at" in fields:
-        minutes = _minutes(fields["ends_at"] - starts_at)
-        if minutes < 1:
-            raise Invalid("ends_at", _l("Must be after starts_at."), reason="ends_before_start")
-        if minutes > 24 * 60:
-            raise Invalid(
-                "ends_at", _l("A meal of a series lasts at most 24 hours."), reason="out_of_bounds"
-            )
-        changes["duration_minutes"] = minutes
-    if "signup_closes_at" in fields:
-        minutes = _minutes(starts_at - fields["signup_closes_at"])
-        if minutes < 0:
-            raise Invalid(
-                "signup_closes_at", _l("Must not be after starts_at."), reason="closes_after_start"
-            )
-        changes["signup_closes_before_minutes"] = min(minutes, 7 * 24 * 60)
-    if "pools" in fields:
-        pools = []
-        for spec in fields["pools"]:
-            pool = {k: v for k, v in spec.items() if k != "starts_at"}
-            if "starts_at" in spec:
-                at = spec["starts_at"]
-                pool["start_time"] = _on_day(at, day, zone, "pools") if at else None
-            pools.append(pool)
-        changes["pools"] = pools
-    return changes
-
-
-def update_following(user: User, meal_id: int, fields: dict[str, Any]) -> MealView:
-    """Edit this meal and the following ones of its series: the template changes from this
-    meal's date on, and the meals from it on follow (`update_series`' rules)."""
-    meal = policies.hosted_meal(user, meal_id)
-    if meal.series_id is None or meal.occurrence_date is None:
-        raise Invalid(
-            "scope", _l("This meal is not part of a series: edit it alone."), reason="not_in_series"
-        )
-    series = _locked(user, meal.series_id)
-    now = utcnow()
-    db.session.refresh(meal)
-    if meal.status == MealStatus.CANCELLED:
-        raise Conflict(_l("This meal is cancelled."), reason="meal_cancelled")
-    if "starts_at" in fields and fields["starts_at"] <= now:
-        raise Invalid("starts_at", _l("Must be in the future."), reason="meal_in_past")
-    changes = _template_fields(meal, series, fields)
-    change, _dates = _change(series, changes, now, meal.occurrence_date, _FOLLOWING_NAMES)
-    meals = future_meals(series, now, first=meal.occurrence_date)
-    if meal.id not in {m.id for m in meals}:
-        meals.append(meal)
-    carry_over(series, change, meals, now)
-    db.session.commit()
-    return meal_view(user, meal)
 
 
 def extend_series(now: datetime | None = None) -> int:

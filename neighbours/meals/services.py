@@ -37,9 +37,9 @@ from neighbours.meals.series import (
     get_series,
     list_series,
     skip_date,
-    update_following,
     update_series,
 )
+from neighbours.meals.series_following import update_following
 from neighbours.meals.signups import (
     cancel_my_signup,
     my_signup,
