@@ -1,4 +1,5 @@
-"""Flask commands: `flask seed-demo`, `flask create-admin`."""
+"""Flask commands: `flask seed-demo`, `flask create-admin`, `flask prune-events`,
+`flask extend-series`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from neighbours import seeds
 from neighbours.accounts.models import User
 from neighbours.auth import hash_password
 from neighbours.extensions import db
+from neighbours.meals.series import extend_series
 from neighbours.neighbourhoods.models import (
     JoinPolicy,
     Membership,
@@ -142,3 +144,9 @@ def register_cli(app: Flask) -> None:
     def prune_events() -> None:
         """Delete the logged events older than EVENT_RETENTION_HOURS (the relay does it too)."""
         click.echo(f"pruned {relay.prune(app)} events")
+
+    @app.cli.command("extend-series")
+    def extend_series_command() -> None:
+        """Generate the meals of every active meal series for the weeks ahead (idempotent;
+        the job runner does it periodically)."""
+        click.echo(f"created {extend_series()} meals")

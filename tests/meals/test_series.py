@@ -525,3 +525,26 @@ def test_a_missing_series_is_404(api, a_series):
         r = api.open(method, "/series/2147483647", json=data, as_=host)
         assert r.status_code == 404, method
     assert api.get("/series/2147483648", as_=host).status_code == 404
+
+
+def test_the_extend_series_command(app, api, kitchen):
+    canteen = kitchen.canteen()
+    series = create(api, canteen)
+    db.session.delete(meals_of(series["id"])[-1])
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["extend-series"])
+    assert result.exit_code == 0, result.output
+    assert "created 1 meals" in result.output
+    assert len(meals_of(series["id"])) == 27
+
+
+def test_changed_meals_reach_the_neighbourhood_live(api, auth, kitchen, sockets):
+    canteen = kitchen.canteen()
+    series = create(api, canteen, count=2)
+    watcher = sockets.connected(auth.member(canteen.neighbourhood))
+    watcher.get_received()
+    r = api.patch(f"/series/{series['id']}", json=table(5), as_=canteen.host)
+    assert r.status_code == 200, r.get_json()
+    updates = received(watcher, "meal:availability")
+    assert {u["meal_id"] for u in updates} == {m.id for m in meals_of(series["id"])}
+    assert {u["availability"]["table"]["capacity"] for u in updates} == {5}
