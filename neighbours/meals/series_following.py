@@ -110,9 +110,10 @@ def update_following(user: User, meal_id: int, fields: dict[str, Any]) -> MealVi
         raise Invalid("starts_at", _l("Must be in the future."), reason="meal_in_past")
     changes = _template_fields(meal, series, fields)
     change, _dates = change_template(series, changes, now, meal.occurrence_date, _FOLLOWING_NAMES)
-    meals = future_meals(series, now, first=meal.occurrence_date)
-    if meal.id not in {m.id for m in meals}:
-        meals.append(meal)
-    carry_over(series, change, meals, now)
+    if change:
+        meals = future_meals(series, now, first=meal.occurrence_date)
+        if meal.id not in {m.id for m in meals}:
+            meals.append(meal)  # under way: it changes too, as asked
+        carry_over(series, change, meals, now)
     db.session.commit()
     return meal_view(user, meal)

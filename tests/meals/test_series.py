@@ -336,6 +336,18 @@ def test_changing_the_days_takes_back_the_meals_on_other_days(api, auth, kitchen
     assert notifications(api.client, diner, "meal_cancelled")
 
 
+def test_an_earlier_end_takes_back_the_meals_past_it(api, kitchen):
+    canteen = kitchen.canteen()
+    drafts = create(api, canteen, count=4, publish=False)
+    r = api.patch(f"/series/{drafts['id']}", json={"count": 2}, as_=canteen.host)
+    assert r.status_code == 200, r.get_json()
+    assert len(meals_of(drafts["id"])) == 2
+    last = meals_of(drafts["id"])[0].occurrence_date
+    r = api.patch(f"/series/{drafts['id']}", json={"until": last.isoformat()}, as_=canteen.host)
+    assert (r.get_json()["until"], r.get_json()["count"]) == (last.isoformat(), None)
+    assert [m.occurrence_date for m in meals_of(drafts["id"])] == [last]
+
+
 # --- a date skipped ------------------------------------------------------------------------
 
 

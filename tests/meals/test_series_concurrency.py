@@ -24,7 +24,7 @@ ROUNDS = 3
 
 @pytest.fixture
 def race_app(make_app: Any) -> Any:
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 16, "max_overflow": 0})
 
 
 def test_two_workers_extending_at_once_create_each_meal_once(race_app, api, kitchen):
