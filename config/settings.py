@@ -159,6 +159,12 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # The free-seats digest goes out at this local time (each neighbourhood's canteens'
         # time zone).
         "FREE_SEATS_DIGEST_AT": env.get("FREE_SEATS_DIGEST_AT", "20:00"),
+        # Meal series: how many weeks ahead their meals are generated.
+        "SERIES_WEEKS_AHEAD": _int(env, "SERIES_WEEKS_AHEAD", 4),
+        # Calendars: the domain in every meal's iCalendar UID (set it once, never change
+        # it: calendar apps know a meal by it), and fetches of one secret feed.
+        "CALENDAR_UID_DOMAIN": env.get("CALENDAR_UID_DOMAIN", "neighbours.local"),
+        "RATELIMIT_CALENDAR_FEED": env.get("RATELIMIT_CALENDAR_FEED", "60 per hour"),
         # Moderation defaults; each neighbourhood's moderators may override them.
         "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD", 3),
         "LIMIT_NEW_MEMBER_POSTS": _int(env, "LIMIT_NEW_MEMBER_POSTS", 3),

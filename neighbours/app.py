@@ -17,7 +17,9 @@ from neighbours.cli import register_cli
 from neighbours.errors import ErrorSchema, register_error_handlers
 from neighbours.extensions import api, db, limiter, migrate
 from neighbours.feed.routes import blp as feed_blp
+from neighbours.meals.calendar_routes import blp as calendars_blp
 from neighbours.meals.routes import blp as meals_blp
+from neighbours.meals.series_routes import blp as series_blp
 from neighbours.messages.routes import blp as messages_blp
 from neighbours.moderation.routes import blp as moderation_blp
 from neighbours.neighbourhoods.routes import blp as neighbourhoods_blp
@@ -78,6 +80,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         neighbourhoods_blp,
         feed_blp,
         meals_blp,
+        series_blp,
+        calendars_blp,
         messages_blp,
         moderation_blp,
         notifications_blp,

@@ -26,7 +26,7 @@ def _eligible(response: Response) -> bool:
     return (
         cacheable(request.path, request.method)
         and response.status_code == 200
-        and response.is_json
+        and (response.is_json or response.mimetype == "text/calendar")
         and not response.direct_passthrough
         and not any(request.args.get(name) for name in CURSORS)
     )

@@ -1,5 +1,6 @@
-"""Flask commands: `flask seed-demo`, `flask create-admin`, `flask prune-events`; the job
-runner's `flask worker` and `flask jobs ...` (`neighbours.jobs.cli`)."""
+"""Flask commands: `flask seed-demo`, `flask create-admin`, `flask prune-events`,
+`flask extend-series`; the job runner's `flask worker` and `flask jobs ...`
+(`neighbours.jobs.cli`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from neighbours.accounts.models import User
 from neighbours.auth import hash_password
 from neighbours.extensions import db
 from neighbours.jobs import cli as jobs_cli
+from neighbours.meals.series import extend_series
 from neighbours.neighbourhoods.models import (
     JoinPolicy,
     Membership,
@@ -146,3 +148,9 @@ def register_cli(app: Flask) -> None:
         click.echo(f"pruned {relay.prune(app)} events")
 
     jobs_cli.register(app)
+
+    @app.cli.command("extend-series")
+    def extend_series_command() -> None:
+        """Generate the meals of every active meal series for the weeks ahead (idempotent;
+        the job runner does it periodically)."""
+        click.echo(f"created {extend_series()} meals")

@@ -4,7 +4,16 @@ from neighbours.accounts.models import AccessToken, Block, User
 from neighbours.feed.models import Comment, Post, Reaction
 from neighbours.idempotency import IdempotencyKey
 from neighbours.jobs.models import JobConsumer
-from neighbours.meals.models import Canteen, CanteenHost, Meal, SeatPool, Signup
+from neighbours.meals.models import (
+    CalendarFeed,
+    Canteen,
+    CanteenHost,
+    Meal,
+    MealSeries,
+    SeatPool,
+    SeriesSkip,
+    Signup,
+)
 from neighbours.meals.sent import HostBrief, MealReminder, SeatDigest
 from neighbours.messages.models import Conversation, Message, Participant
 from neighbours.moderation.models import ModerationItem, ModerationSettings, Report
@@ -21,6 +30,7 @@ from neighbours.realtime.models import LoggedEvent
 __all__ = [
     "AccessToken",
     "Block",
+    "CalendarFeed",
     "Canteen",
     "CanteenHost",
     "Comment",
@@ -32,6 +42,7 @@ __all__ = [
     "LoggedEvent",
     "Meal",
     "MealReminder",
+    "MealSeries",
     "Membership",
     "Message",
     "ModerationItem",
@@ -46,6 +57,7 @@ __all__ = [
     "Report",
     "SeatDigest",
     "SeatPool",
+    "SeriesSkip",
     "Signup",
     "Suspension",
     "User",

@@ -26,10 +26,12 @@ from neighbours.feed import export as feed_export
 from neighbours.feed import targets as feed_targets
 from neighbours.jobs import heartbeat as job_heartbeat
 from neighbours.meals import briefs as meal_briefs
+from neighbours.meals import calendar_feed
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
 from neighbours.meals import reminders as meal_reminders
+from neighbours.meals import series as meal_series
 from neighbours.meals import targets as meal_targets
 from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
@@ -110,6 +112,8 @@ def _wire_accounts(app: Flask) -> None:
     account_hooks.deleted.register(app, forget_in_event_log)
     # Others' notifications that kept a copy of this person's name keep only the id.
     account_hooks.deleted.register(app, notification_people.forget_actor)
+    # Their calendar feed's secret URL stops working.
+    account_hooks.deleted.register(app, calendar_feed.forget)
     account_hooks.profile_visible.register(app, neighbourhood_policies.share_a_neighbourhood)
     account_hooks.profile_memberships.register(app, neighbourhood_services.memberships_of)
     # The unread totals of `/me`, `/me/badges` and `badges:updated`.
@@ -150,6 +154,8 @@ def _wire_jobs(app: Flask) -> None:
     jobs.every(app, "meals.reminders", meal_reminders.send_due)
     jobs.every(app, "meals.morning_briefs", meal_briefs.send_briefs)
     jobs.every(app, "meals.free_seats_digest", meal_briefs.send_digests)
+    # Meal series: their meals generated SERIES_WEEKS_AHEAD weeks ahead, hourly (idempotent).
+    jobs.every(app, "meals.series", meal_series.extend_series, minutes=60)
     # Housekeeping, hourly.
     jobs.every(
         app, "housekeeping.invites", neighbourhood_housekeeping.prune_expired_invites, minutes=60

@@ -63,6 +63,9 @@ class World:
     message_id: int
     item_id: int  # the queue item for the neighbour's report on the member's post
     spare_session_id: int  # a second session of the member
+    series_id: int  # the host's series at the canteen, with no meal generated yet
+    series_day: str  # its one date
+    feed_secret: str  # the member's calendar feed
     tokens: dict[str, str] = field(default_factory=dict)
 
     def headers(self, role: str) -> dict[str, str]:
@@ -139,6 +142,15 @@ def build_world(app: Flask) -> World:
     auth.token_for(member)
     spare = db.session.query(AccessToken).filter_by(user_id=member.id).order_by(AccessToken.id)
     spare_session_id = spare.all()[-1].id
+    # Beyond the weeks generated ahead: the series has no meal to disturb the other rows.
+    series_day = (utcnow() + timedelta(days=90)).date().isoformat()
+    series = post(
+        host,
+        f"/canteens/{canteen.id}/series",
+        {"title": "Lunch", "rrule": "FREQ=WEEKLY", "starts_on": series_day,
+         "start_time": "12:30", "count": 1},
+    )  # fmt: skip
+    feed = post(member, "/me/calendar-feed", {})
 
     return World(
         actors={
@@ -168,6 +180,9 @@ def build_world(app: Flask) -> World:
         message_id=message["id"],
         item_id=report["item_id"],
         spare_session_id=spare_session_id,
+        series_id=series["id"],
+        series_day=series_day,
+        feed_secret=feed["url"].rsplit("/", 1)[1].removesuffix(".ics"),
     )
 
 
@@ -301,6 +316,19 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("DELETE", f"{API}/meals/<int:meal_id>/signups/me"): members(404, member=204, suspended=204),
     ("POST", f"{API}/signups/<int:signup_id>/check-in"): hosts(200),
     ("GET", f"{API}/meals/<int:meal_id>/summary"): hosts(200),
+    # meal series: the canteen's hosts, as for its meals
+    ("POST", f"{API}/canteens/<int:canteen_id>/series"): hosts(201),
+    ("GET", f"{API}/canteens/<int:canteen_id>/series"): hosts(200),
+    ("GET", f"{API}/series/<int:series_id>"): hosts(200),
+    ("PATCH", f"{API}/series/<int:series_id>"): hosts(200),
+    ("DELETE", f"{API}/series/<int:series_id>"): hosts(204),
+    ("POST", f"{API}/series/<int:series_id>/skips"): hosts(201),
+    # calendars: a meal's .ics as the meal; one's own feed; the feed's secret URL needs no token
+    ("GET", f"{API}/meals/<int:meal_id>.ics"): members(200),
+    ("GET", f"{API}/me/calendar-feed"): signed_in(200),
+    ("POST", f"{API}/me/calendar-feed"): signed_in(201),
+    ("DELETE", f"{API}/me/calendar-feed"): signed_in(204),
+    ("GET", f"{API}/calendar/<secret>.ics"): anyone(200),
     # messages: the conversation between the member and the moderator
     ("GET", f"{API}/conversations"): signed_in(200),
     ("POST", f"{API}/conversations"): writers(201, outsider=403),
@@ -360,6 +388,8 @@ def path_for(world: World, method: str, rule: str) -> str:
         "signup_id": lambda: world.signup_id,
         "conversation_id": lambda: world.conversation_id,
         "item_id": lambda: world.item_id,
+        "series_id": lambda: world.series_id,
+        "secret": lambda: world.feed_secret,
     }
     path = rule
     for name, value in values.items():
@@ -443,6 +473,15 @@ def body_for(world: World, method: str, rule: str, role: str) -> dict | None:
             "reason": "Not spam.",
         },
         ("PATCH", f"{N}/moderation/settings"): lambda: {"report_threshold": 4},
+        ("POST", f"{API}/canteens/<int:canteen_id>/series"): lambda: {
+            "title": "Dinner",
+            "rrule": "FREQ=WEEKLY;BYDAY=FR",
+            "starts_on": world.series_day,
+            "start_time": "19:00",
+            "count": 1,
+        },
+        ("PATCH", f"{API}/series/<int:series_id>"): lambda: {"menu": "Soupe, pain"},
+        ("POST", f"{API}/series/<int:series_id>/skips"): lambda: {"date": world.series_day},
         ("POST", f"{API}/notifications/read"): lambda: {"all": True},
     }
     make = bodies.get((method, rule))

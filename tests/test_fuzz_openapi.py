@@ -90,6 +90,11 @@ SEMANTIC_422 = {
     ("POST", "/api/v1/users/{user_id}/block"): "no one blocks themselves",
     ("POST", "/api/v1/conversations"): "the participants must be other people",
     ("POST", "/api/v1/canteens/{canteen_id}/meals"): "a meal starts in the future",
+    # Meal series: the RRULE subset, dates today or later and of the rule, times that exist.
+    ("POST", "/api/v1/canteens/{canteen_id}/series"): "starts_on today or later; the RRULE subset",
+    ("PATCH", "/api/v1/series/{series_id}"): "the RRULE subset; local times that exist",
+    ("POST", "/api/v1/series/{series_id}/skips"): "a date of the series, today or later",
+    ("PATCH", "/api/v1/meals/{meal_id}"): "scope: following is for a meal of a series",
     # Cursors are opaque: only the server's own next_cursor is valid.
     ("GET", "/api/v1/me/blocks"): "after: an opaque cursor",
     ("GET", "/api/v1/conversations"): "after: an opaque cursor",

@@ -208,6 +208,9 @@ class ExportSchema(ma.Schema):
     conversations = ma.fields.List(ma.fields.Raw())
     messages = ma.fields.List(ma.fields.Raw(), metadata={"description": "messages I wrote"})
     reports = ma.fields.List(ma.fields.Raw(), metadata={"description": "reports I made"})
+    calendar_feeds = ma.fields.List(
+        ma.fields.Raw(), metadata={"description": "my calendar feed, if on (never its secret)"}
+    )
 
     @ma.post_dump(pass_original=True)
     def _keep_every_section(self, data: dict, original: dict, **_kwargs: object) -> dict:

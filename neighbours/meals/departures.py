@@ -12,7 +12,7 @@ from typing import Any
 from neighbours.accounts.export import dump_rows
 from neighbours.accounts.models import User
 from neighbours.meals.hosting import end_hosting
-from neighbours.meals.models import Signup
+from neighbours.meals.models import CalendarFeed, Signup
 from neighbours.meals.signups import withdraw_future_signups
 
 
@@ -45,5 +45,7 @@ def export_section(user: User) -> dict[str, Any]:
                 "cancelled_at",
             ],
             Signup.user_id == user.id,
-        )
+        ),
+        # Whether a calendar feed is on, and since when (its secret is not kept).
+        "calendar_feeds": dump_rows(CalendarFeed, ["created_at"], CalendarFeed.user_id == user.id),
     }

@@ -199,6 +199,14 @@ def cancel_meal(user: User, meal_id: int, reason: str) -> MealView:
             texts.because(texts.ALREADY_ENDED_BECAUSE, status, texts.ALREADY_ENDED),
             reason="meal_cancelled" if status == MealStatus.CANCELLED else "meal_over",
         )
+    cancel_locked(meal, user, reason)
+    db.session.commit()
+    return meal_view(user, meal)
+
+
+def cancel_locked(meal: Meal, user: User, reason: str) -> None:
+    """Cancel a meal whose lock the caller holds, in the caller's transaction: every signup
+    ends, each diner is told why (`user` as the actor), seats and live views follow."""
     before = snapshot(meal.id)
     now = utcnow()
     meal.status = MealStatus.CANCELLED
@@ -228,5 +236,3 @@ def cancel_meal(user: User, meal_id: int, reason: str) -> MealView:
     for pool in pools_of([meal.id], fresh=True)[meal.id]:
         pool.taken = 0
     announce(meal, before, actor_id=None)
-    db.session.commit()
-    return meal_view(user, meal)

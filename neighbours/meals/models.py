@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -16,8 +17,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from neighbours.accounts.models import User
 from neighbours.database import TimestampMixin, string_enum, utcnow
@@ -78,6 +81,73 @@ class CanteenHost(db.Model):
     user: Mapped[User] = relationship()
 
 
+class MealSeries(TimestampMixin, db.Model):
+    """A canteen's rhythm ("every weekday at 12:30"): the template its meals are generated
+    from, some weeks ahead (`neighbours.meals.series`). Times are local to the canteen."""
+
+    __tablename__ = "meal_series"
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("count IS NULL OR count > 0", name="count_positive"),
+        CheckConstraint("cost_price_cents >= 0", name="cost_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canteen_id: Mapped[int] = mapped_column(
+        ForeignKey("canteens.id", ondelete="CASCADE"), index=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    menu: Mapped[str] = mapped_column(Text, default="")
+    allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
+    diets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cost_price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # The RRULE subset of `neighbours.meals.recurrence`, normalised ("FREQ=WEEKLY;BYDAY=MO").
+    rrule: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    start_time: Mapped[time]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    signup_closes_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # [{key, label, capacity, start_time: "HH:MM" | None}], local times of the meal's day.
+    pools: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    until: Mapped[date | None]
+    count: Mapped[int | None] = mapped_column(Integer)
+    # Generated meals are published at once (True) or drafts.
+    publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None]
+    # Bumped by every change and every generation: taking it is how they lock the series.
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    canteen: Mapped[Canteen] = relationship()
+
+
+class SeriesSkip(db.Model):
+    """A date a series has no meal (a holiday): never generated again."""
+
+    __tablename__ = "meal_series_skips"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("meal_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    occurrence_date: Mapped[date] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarFeed(db.Model):
+    """A person's secret calendar feed URL, kept only as the SHA-256 of its secret."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Meal(TimestampMixin, db.Model):
     __tablename__ = "meals"
     __table_args__ = (
@@ -90,6 +160,8 @@ class Meal(TimestampMixin, db.Model):
         ),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("cost_price_cents >= 0", name="cost_price_not_negative"),
+        # One meal per date of a series, however many workers generate at once.
+        UniqueConstraint("series_id", "occurrence_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +188,12 @@ class Meal(TimestampMixin, db.Model):
     # Bumped by every change to seats; taking it is also how a change locks the meal.
     availability_version: Mapped[int] = mapped_column(BigInteger, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The series it was generated from, and the date of the rule it stands for (kept when
+    # "this meal only" moves it): the key that makes generation idempotent.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("meal_series.id", ondelete="SET NULL"))
+    occurrence_date: Mapped[date | None]
+    # The iCalendar SEQUENCE: raised by every change of what a calendar shows (`_sequence`).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     canteen: Mapped[Canteen] = relationship()
     pools: Mapped[list[SeatPool]] = relationship(
@@ -177,3 +255,19 @@ class Signup(TimestampMixin, db.Model):
 
     pool: Mapped[SeatPool] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+# What a calendar shows of a meal: a change to any of these raises its SEQUENCE.
+CALENDAR_FIELDS = ("title", "menu", "starts_at", "ends_at", "status", "cancel_reason")
+
+
+@event.listens_for(Session, "before_flush")
+def _sequence(session: Session, _context: object, _instances: object) -> None:
+    """Raise the SEQUENCE of every meal whose calendar fields change, whatever the code path
+    (an edit, publishing, cancelling, a series edit); seat changes (the meal lock's UPDATE)
+    are not calendar changes."""
+    for obj in session.dirty:
+        if isinstance(obj, Meal) and session.is_modified(obj, include_collections=False):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+                obj.sequence = Meal.sequence + 1

@@ -121,9 +121,14 @@ def get_meal(meal_id: int) -> object:
 @login_required
 @blp.arguments(MealUpdateSchema)
 @blp.response(200, MealDetailSchema)
-@blp.alt_response(409, description="A capacity below the seats taken, or a cancelled meal")
+@blp.alt_response(
+    409, description="A capacity below the seats taken, a cancelled meal, or an ended series"
+)
 def update_meal(data: dict, meal_id: int) -> object:
-    """Edit a meal; raising a capacity promotes the waitlist (hosts)."""
+    """Edit a meal; raising a capacity promotes the waitlist (hosts). With `scope:
+    "following"`, a meal of a series and the following ones change."""
+    if data.pop("scope") == "following":
+        return services.update_following(current_user(), meal_id, data)
     return services.update_meal(current_user(), meal_id, data)
 
 

@@ -202,6 +202,15 @@ class MealCreateSchema(TrimmedSchema):
 
 
 class MealUpdateSchema(TrimmedSchema):
+    scope = ma.fields.String(
+        load_default="this",
+        validate=ma.validate.OneOf(["this", "following"]),
+        metadata={
+            "description": "`this` meal only (default), or, for a meal of a series, this and "
+            "the `following` ones: the series' template changes from this meal's date on "
+            "(times stay on each meal's own day; signups stay)"
+        },
+    )
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
     menu = ma.fields.String(validate=ma.validate.Length(max=4000))
     starts_at = UTCDateTime()

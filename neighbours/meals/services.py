@@ -6,7 +6,8 @@ hold each use case.
 - `lifecycle`: create, edit, publish, cancel;     - `signups`: diners' signups;
 - `host_tools`: signup list, check-in, summary;   - `conversations`: who is in a meal's chat;
 - `agenda`: my meals and the meals I host;
-- `departures`: leaving, losing the host role, account deletion; `live`: sockets.
+- `departures`: leaving, losing the host role, account deletion; `live`: sockets;
+- `series` (with `recurrence`, `series_meals`): meal series; `calendar`: iCalendar views.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ from neighbours.meals.lifecycle import (
     publish_meal,
     update_meal,
 )
+from neighbours.meals.series import (
+    create_series,
+    end_series,
+    extend_series,
+    get_series,
+    list_series,
+    skip_date,
+    update_series,
+)
+from neighbours.meals.series_following import update_following
 from neighbours.meals.signups import (
     cancel_my_signup,
     my_signup,
@@ -62,12 +73,17 @@ __all__ = [
     "check_in",
     "create_canteen",
     "create_meal",
+    "create_series",
     "dietary_summary",
     "effective_status",
     "end_hosting",
+    "end_series",
+    "extend_series",
     "get_meal",
+    "get_series",
     "list_canteens",
     "list_meals",
+    "list_series",
     "list_signups",
     "meal_summary",
     "meal_view",
@@ -78,8 +94,11 @@ __all__ = [
     "publish_meal",
     "remove_host",
     "sign_up",
+    "skip_date",
     "update_canteen",
+    "update_following",
     "update_meal",
+    "update_series",
     "waitlist_position",
     "watchable_meal",
     "withdraw_future_signups",

@@ -3,7 +3,7 @@ that lists those operations."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import cache
 from typing import Any
 
@@ -15,10 +15,18 @@ from tests.support.settings import base_config
 
 
 def seed_world(auth: Any) -> Actor:
-    """A neighbourhood with a moderator (returned), a host, a member, a canteen, meals,
-    a post with a comment, a conversation and a signup: the first row of most tables."""
+    """A neighbourhood with a moderator (returned), a host, a member, a canteen, meals, a
+    meal series, a post with a comment, a conversation and a signup: the first row of most
+    tables."""
     from neighbours.feed.models import Category, Comment, Post
-    from neighbours.meals.models import Canteen, CanteenHost, Meal, MealStatus, SeatPool
+    from neighbours.meals.models import (
+        Canteen,
+        CanteenHost,
+        Meal,
+        MealSeries,
+        MealStatus,
+        SeatPool,
+    )
 
     moderator = auth.user("Modératrice")
     quartier = auth.neighbourhood(moderator, name="Croix-Rousse")
@@ -56,6 +64,26 @@ def seed_world(auth: Any) -> Actor:
             SeatPool(key="kitchen", label="Kitchen", capacity=2, taken=0, position=1),
         ]
         db.session.add(meal)
+    db.session.add(
+        MealSeries(
+            canteen_id=canteen.id,
+            neighbourhood_id=quartier.id,
+            title="Déjeuner",
+            menu="Soupe",
+            allergens=[],
+            diets=[],
+            cost_price_cents=0,
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+            starts_on=(starts + timedelta(days=60)).date(),
+            start_time=time(12, 30),
+            duration_minutes=90,
+            signup_closes_before_minutes=0,
+            pools=[{"key": "table", "label": "Table", "capacity": 8, "start_time": None}],
+            count=4,
+            publish=False,
+            version=0,
+        )
+    )
     post = Post(
         neighbourhood_id=quartier.id,
         author_id=member.id,
