@@ -12,11 +12,21 @@ import itertools
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.realtime.servers import Server, free_port, stop, wait_ready
 
-__all__ = ["Server", "rss_mb", "start", "start_bare", "stop", "wait_ready", "worker_pid"]
+__all__ = [
+    "Server",
+    "rss_mb",
+    "settle",
+    "start",
+    "start_bare",
+    "stop",
+    "wait_ready",
+    "worker_pid",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 _base = int(os.environ.get("BENCH_PORT_BASE") or 0)
@@ -69,3 +79,26 @@ def rss_mb(server: Server) -> float:
     except (OSError, TypeError):
         pass
     return float("nan")
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(group: list[Server], *, busy: float = 0.1, timeout: float = 20.0) -> float:
+    """Wait until every server's worker uses under `busy` of a core (what a round left behind,
+    a wave of disconnects, is done); the seconds waited."""
+    started = time.monotonic()
+    pids = [worker_pid(server) for server in group]
+    window = 0.3
+    while time.monotonic() - started < timeout:
+        before = [_cpu_seconds(pid) for pid in pids]
+        time.sleep(window)
+        after = [_cpu_seconds(pid) for pid in pids]
+        if all(b - a < busy * window for a, b in zip(before, after, strict=True)):
+            break
+    return time.monotonic() - started
