@@ -408,7 +408,15 @@ SELECT id, name, payload FROM events WHERE id > %s AND rooms ?| %s ORDER BY id L
 
 @sio.on("connect")
 def on_connect(sid: str, _environ: dict[str, Any], auth: Any = None) -> bool:
-    auth = auth if isinstance(auth, dict) else {}
+    try:
+        return _connect(sid, auth if isinstance(auth, dict) else {})
+    except socketio.exceptions.ConnectionRefusedError:
+        raise
+    except Exception as exc:  # refused, as the app refuses, rather than left unanswered
+        raise socketio.exceptions.ConnectionRefusedError("server_error") from exc
+
+
+def _connect(sid: str, auth: dict[str, Any]) -> bool:
     token = auth.get("token")
     after = auth.get("last_event_id")
     with POOL.connection() as conn:

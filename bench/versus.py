@@ -254,6 +254,24 @@ def _figures(app: Arm, bare: Arm, paths: list[str]) -> list[Figure]:
     return figures
 
 
+def _preflight(seed: Seed) -> None:
+    """Say what could make the figures wrong: a busy machine, too few database connections."""
+    load1, load5, _ = os.getloadavg()
+    cores = os.cpu_count() or 1
+    print(f"load average {load1:.1f} (5 min {load5:.1f}) on {cores} cores")
+    if load5 > cores:
+        print("warning: the machine is busy with other work: expect noisy figures")
+    with psycopg.connect(seed.url) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+        used = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+    # 4 server processes, each up to 15 connections (pool of 5 + 10 overflow).
+    if limit - used < 4 * 15 + 5:
+        print(
+            f"warning: PostgreSQL has {limit - used} free connections of {limit}; the servers "
+            "may take up to 60: some requests may fail with 'too many clients'"
+        )
+
+
 def _raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 16384:
@@ -274,7 +292,8 @@ def run(args: argparse.Namespace, s: Settings, paths: list[str]) -> int:
     started = time.monotonic()
     print(f"seeding {args.database} ...", flush=True)
     seed = build(args.database, rush_meals=rush_meals)
-    print(f"seeded in {time.monotonic() - started:.0f}s; load average {os.getloadavg()}")
+    print(f"seeded in {time.monotonic() - started:.0f}s")
+    _preflight(seed)
     run_id = uuid.uuid4().hex[:8]
     env = {
         "DATABASE_URL": seed.url,
