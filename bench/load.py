@@ -182,11 +182,12 @@ def closed_loop(
                 result.statuses[status] = result.statuses.get(status, 0) + 1
             n += 1
 
-    cpu = _cpu()
+    cpu: list[float] = []
+    gevent.spawn_later(warmup, lambda: cpu.append(_cpu()))  # from the end of the warm-up
     greenlets = [gevent.spawn(run, i) for i in range(connections)]
     gevent.joinall(greenlets, timeout=warmup + seconds + 120)
     result.wall = min(time.perf_counter(), stop) - counting
-    result.cpu = _cpu() - cpu
+    result.cpu = _cpu() - cpu[0] if cpu else 0.0
     for conn in conns:
         conn.close()
     return result
