@@ -119,11 +119,18 @@ class Connection:
 class Result:
     """What one run of the generator measured."""
 
-    latencies: list[float] = field(default_factory=list)  # seconds, completed requests
+    latencies: list[float] = field(default_factory=list)  # seconds, of the 2xx responses
     statuses: dict[int, int] = field(default_factory=dict)
     failures: int = 0
     wall: float = 0.0
     cpu: float = 0.0  # the generator's own CPU seconds
+
+    def count(self, status: int, latency: float) -> None:
+        """A response; only a success counts in the rate and the latencies (an error is often
+        fast, and would flatter the server that fails)."""
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            self.latencies.append(latency)
 
     @property
     def throughput(self) -> float:
@@ -178,8 +185,7 @@ def closed_loop(
                 continue
             done = time.perf_counter()
             if now >= counting:
-                result.latencies.append(done - now)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
+                result.count(status, done - now)
             n += 1
 
     cpu: list[float] = []
@@ -219,8 +225,7 @@ def burst(ports: Sequence[int], requests: Sequence[bytes], *, concurrency: int) 
             except (ConnectionError, OSError, ValueError):
                 result.failures += 1
                 continue
-            result.latencies.append(time.perf_counter() - sent)
-            result.statuses[status] = result.statuses.get(status, 0) + 1
+            result.count(status, time.perf_counter() - sent)
 
     greenlets = [gevent.spawn(run, i) for i in range(concurrency)]
     gevent.sleep(0)
