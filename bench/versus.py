@@ -69,9 +69,9 @@ class Settings:
     rush_people: int = 200
     rush_concurrency: int = 50
     fanout_sockets: int = 1000
-    fanout_posts: int = 10
+    fanout_posts: int = 20
     storm_sockets: int = 3000
-    storm_posts: int = 5
+    storm_posts: int = 10
 
 
 @dataclass
