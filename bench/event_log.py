@@ -30,8 +30,8 @@ from typing import Any
 
 import socketio
 
+from bench import servers
 from bench.api import _fresh_database, _seed
-from tests.realtime import servers
 
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 20
