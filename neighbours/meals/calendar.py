@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from icalendar import Calendar, Event, vGeo
+from icalendar import Calendar, Event, vDuration, vGeo
 
 from neighbours.meals.models import Meal, MealStatus, SeatPool, Signup, SignupStatus
 
@@ -125,7 +125,8 @@ def calendar(items: list[CalendarMeal], *, name: str | None = None) -> bytes:
     if name is not None:
         cal.add("x-wr-calname", name)
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", REFRESH)
+        # An unknown property: given as text, else it would read "1:00:00" (probe 5).
+        cal.add("x-published-ttl", vDuration(REFRESH).to_ical().decode())
     for item in items:
         cal.add_component(meal_event(item))
     if items:

@@ -296,7 +296,9 @@ def _retire_off_rule(series: MealSeries, user: User, now: datetime) -> None:
     if not days:
         return
     kept = set(rhythm(series).dates(min(days), max(days)))
-    retire([m for m in meals if m.occurrence_date not in kept], user, str(OFF_RULE), now)
+    off = [m for m in meals if m.occurrence_date not in kept]
+    # Its dates are free again: a rule changed back brings their meals back (probe 5).
+    retire(off, user, str(OFF_RULE), now, release=True)
 
 
 def update_series(user: User, series_id: int, fields: dict[str, Any]) -> SeriesView:

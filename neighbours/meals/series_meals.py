@@ -158,11 +158,14 @@ def future_meals(series: MealSeries, now: datetime, first: date | None = None) -
     return list(db.session.execute(stmt.order_by(Meal.id)).scalars())
 
 
-def retire(meals: list[Meal], actor: User, reason: str, now: datetime) -> None:
+def retire(
+    meals: list[Meal], actor: User, reason: str, now: datetime, *, release: bool = False
+) -> None:
     """Take back meals of a series (a skipped date, an ended series, days no longer in its
     rule): a draft, which no member saw, is deleted; a published meal is cancelled with
     notice, as a host cancels one (its diners are told why, the neighbourhood sees it go).
-    Started meals are left as they are."""
+    Started meals are left as they are. `release`: the cancelled meal lets go of its date,
+    so that a later rule with that day again generates a new meal for it."""
     for meal in sorted(meals, key=lambda m: m.id):
         lock(meal)
         if meal.starts_at <= now:
@@ -171,6 +174,8 @@ def retire(meals: list[Meal], actor: User, reason: str, now: datetime) -> None:
             db.session.delete(meal)
         elif meal.status == MealStatus.PUBLISHED:
             cancel_locked(meal, actor, reason)
+            if release:
+                meal.occurrence_date = None
     db.session.flush()
 
 

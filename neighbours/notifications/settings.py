@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from neighbours.accounts.models import User
 from neighbours.extensions import db
@@ -54,10 +56,21 @@ def settings_of(user: User) -> dict[str, Any]:
 
 def update_settings(user: User, changes: dict[str, Any]) -> dict[str, Any]:
     """Change the switches `changes` names (a validated partial tree); returns them all."""
-    row = db.session.get(NotificationSettings, user.id)
-    if row is None:
-        row = NotificationSettings(user_id=user.id, **DEFAULTS)
-        db.session.add(row)
+    # The row made if missing (two first PATCHes at once: both then change it, one after the
+    # other, instead of one failing on the key: probe 5), then locked for the change.
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(NotificationSettings)
+        .values(user_id=user.id, **DEFAULTS)
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    row = db.session.execute(
+        select(NotificationSettings)
+        .where(NotificationSettings.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     for path, column in SWITCHES.items():
         node: Any = changes
         for key in path:

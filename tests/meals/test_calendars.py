@@ -210,6 +210,8 @@ def test_my_feed_has_my_meals_and_nothing_of_anyone_else(api, auth, kitchen):
     assert someone.email not in text and me.email not in text
     assert feed["webcal_url"] == "webcal://" + feed["url"].split("://", 1)[1]
     assert "X-WR-CALNAME" in text
+    # Refresh hints a calendar app understands: durations, not Python's "1:00:00" (probe 5).
+    assert "X-PUBLISHED-TTL:PT1H" in text and "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in text
 
 
 def test_a_hosts_feed_has_the_meals_they_host(api, auth, kitchen):

@@ -560,3 +560,17 @@ def test_changed_meals_reach_the_neighbourhood_live(api, auth, kitchen, sockets)
     updates = received(watcher, "meal:availability")
     assert {u["meal_id"] for u in updates} == {m.id for m in meals_of(series["id"])}
     assert {u["availability"]["table"]["capacity"] for u in updates} == {5}
+
+
+def test_days_taken_out_of_the_rule_and_put_back_get_their_meals_again(api, kitchen):
+    """Found by the outside probe: a cancelled meal kept its date, so none came back."""
+    canteen = kitchen.canteen()
+    series = create(api, canteen, rrule="FREQ=WEEKLY;BYDAY=TH")
+    thursdays = {m.occurrence_date for m in meals_of(series["id"])}
+    for rule in ("FREQ=WEEKLY;BYDAY=FR", "FREQ=WEEKLY;BYDAY=TH,FR"):
+        r = api.patch(f"/series/{series['id']}", json={"rrule": rule}, as_=canteen.host)
+        assert r.status_code == 200, r.get_json()
+    published = {
+        m.occurrence_date for m in meals_of(series["id"]) if m.status == MealStatus.PUBLISHED
+    }
+    assert thursdays and thursdays <= published

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.meals.test_concurrency import race
 from tests.support.errors import assert_error
 
 DEFAULTS = {
@@ -85,3 +86,24 @@ def test_the_export_carries_my_settings(api, auth):
     api.patch("/me/notification-settings", json={"free_seats_digest": True}, as_=ana)
     exported = api.get("/me/export", as_=ana).get_json()
     assert exported["notification_settings"] == {**DEFAULTS, "free_seats_digest": True}
+
+
+@pytest.mark.postgres
+@pytest.mark.commits
+def test_two_first_patches_at_once_both_count(make_app, auth):
+    """Found by the outside probe: both made the row, one failed with a 409 and its switch was
+    lost."""
+
+    racing = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0})
+    for _ in range(5):
+        ana = auth.user()
+        calls = [
+            lambda c, body=body, headers=ana.headers: c.patch(
+                "/api/v1/me/notification-settings", json=body, headers=headers
+            )
+            for body in ({"reminders": {"diner": False}}, {"morning_brief": False})
+        ]
+        assert [r.status_code for r in race(racing, calls)] == [200, 200]
+        with racing.test_client() as client:
+            got = client.get("/api/v1/me/notification-settings", headers=ana.headers).get_json()
+        assert got["reminders"]["diner"] is False and got["morning_brief"] is False
