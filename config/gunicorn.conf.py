@@ -19,6 +19,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# The access log never shows a calendar feed's secret (its URL is its credential).
+logger_class = "config.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which

@@ -141,6 +141,7 @@ def _refuse_truncated_stream() -> None:
 # which a 2 KB body of nested arrays otherwise reaches in the parser or the schemas (a 500).
 MAX_JSON_DEPTH = 32
 _NOT_TEXT = _l("Not valid text: it contains an unpaired surrogate (like \\ud800).")
+_NUL = _l("Not valid text: it contains a NUL character (\\u0000).")
 
 
 def _too_deep() -> BadRequest:
@@ -165,7 +166,8 @@ def _is_text(value: str) -> bool:
 
 def check_json_body(body: Any) -> None:
     """Refuse, in the parse step, what no field can take: nesting deeper than
-    MAX_JSON_DEPTH (400) and strings with unpaired surrogates (422 naming the field)."""
+    MAX_JSON_DEPTH (400) and strings with unpaired surrogates or NUL characters, which no
+    text column can store (422 naming the field)."""
     stack: list[tuple[Any, tuple[str, ...]]] = [(body, ())]
     while stack:
         value, path = stack.pop()
@@ -174,6 +176,8 @@ def check_json_body(body: Any) -> None:
         if isinstance(value, str):
             if not _is_text(value):
                 raise _invalid_text(path)
+            if "\x00" in value:
+                raise _invalid_text(path, _NUL)
         elif isinstance(value, dict):
             for key, item in value.items():
                 name = key.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -184,9 +188,9 @@ def check_json_body(body: Any) -> None:
             stack.extend((item, (*path, str(i))) for i, item in enumerate(value))
 
 
-def _invalid_text(path: tuple[str, ...]) -> InvalidFields:
+def _invalid_text(path: tuple[str, ...], message: Any = _NOT_TEXT) -> InvalidFields:
     """422 naming the field as marshmallow would (nested fields as nested objects)."""
-    errors: Any = [FieldError("not_text", _NOT_TEXT)]
+    errors: Any = [FieldError("not_text", message)]
     for name in reversed(path or ("_schema",)):
         errors = {name: errors}
     return InvalidFields({"json": errors})

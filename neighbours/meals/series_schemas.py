@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 import marshmallow as ma
@@ -110,6 +110,8 @@ def _closes(**kwargs: Any) -> ma.fields.Integer:
 
 
 _UNTIL = "the last day (inclusive, in the canteen's time zone); or `count`, not both"
+# Dates a series is checked over (two years past them) must stay within what dates can hold.
+_NOT_TOO_FAR = ma.validate.Range(max=date(2999, 12, 31))
 _COUNT = "how many dates in all, from `starts_on` (skipped dates count); or `until`, not both"
 _PUBLISH = "generated meals are published at once (true) or drafts for a host to publish"
 
@@ -134,6 +136,7 @@ class SeriesCreateSchema(TrimmedSchema):
     )
     starts_on = ma.fields.Date(
         required=True,
+        validate=_NOT_TOO_FAR,
         metadata={"description": "the first day it may have a meal (today or later, local)"},
     )
     start_time = LocalTime(required=True)
@@ -146,7 +149,9 @@ class SeriesCreateSchema(TrimmedSchema):
             "hours before)"
         },
     )
-    until = ma.fields.Date(load_default=None, allow_none=True, metadata={"description": _UNTIL})
+    until = ma.fields.Date(
+        load_default=None, allow_none=True, validate=_NOT_TOO_FAR, metadata={"description": _UNTIL}
+    )
     count = ma.fields.Integer(
         load_default=None,
         allow_none=True,
@@ -180,7 +185,7 @@ class SeriesUpdateSchema(TrimmedSchema):
         SeriesPoolPatchSchema,
         metadata={"description": "pools to change or add, by key (none is removed)"},
     )
-    until = ma.fields.Date(allow_none=True, metadata={"description": _UNTIL})
+    until = ma.fields.Date(allow_none=True, validate=_NOT_TOO_FAR, metadata={"description": _UNTIL})
     count = ma.fields.Integer(
         allow_none=True, strict=True, validate=ma.validate.Range(min=1, max=200)
     )

@@ -78,6 +78,10 @@ def test_a_rule_is_kept_in_one_written_form(api, kitchen, rule, written):
         ({"count": 0}, "count", "out_of_bounds"),
         ({"starts_on": (today() - timedelta(days=1)).isoformat()}, "starts_on", "meal_in_past"),
         ({"starts_on": "tomorrow"}, "starts_on", "bad_date"),
+        # Found by the outside probe: a bare out_of_range naming nothing (a date overflowed).
+        ({"starts_on": "9998-06-01"}, "starts_on", None),
+        ({"until": "9999-12-31"}, "until", None),
+        ({"title": "Sou\x00pe"}, "title", "not_text"),
         ({"start_time": "25:00"}, "start_time", "bad_format"),
         ({"start_time": "12h30"}, "start_time", "bad_format"),
         ({"start_time": "12:30:00"}, "start_time", "bad_format"),
