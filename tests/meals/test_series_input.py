@@ -232,3 +232,16 @@ def test_a_gap_met_past_what_was_checked_is_read_with_the_offset_before_it():
     assert not exists(spring, time(2, 30), paris)
     assert exists(spring, time(3, 30), paris)
     assert local(instant(spring, time(2, 30), paris)).time() == time(3, 30)
+
+
+def test_a_canteen_runs_at_most_seven_series_at_once(api, kitchen):
+    """Found by the outside probe: ten series of every day made 270 meals in seconds."""
+    canteen = kitchen.canteen()
+    made = [_post(api, canteen, count=1) for _ in range(7)]
+    assert all(r.status_code == 201 for r in made), [r.get_json() for r in made]
+    r = _post(api, canteen, count=1)
+    assert r.status_code == 409, r.get_json()
+    assert r.get_json()["reason"] == "too_many_series"
+    ended = made[0].get_json()["id"]
+    assert api.delete(f"/series/{ended}", as_=canteen.host).status_code == 204
+    assert _post(api, canteen, count=1).status_code == 201  # an ended one makes room
