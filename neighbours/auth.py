@@ -8,15 +8,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import contains_eager
 
 from neighbours.accounts.models import AccessToken, User
@@ -68,20 +68,70 @@ def issue_token(
     return plaintext, row
 
 
-def resolve_token(token: str | None) -> AccessToken | None:
-    """The live token row for a plaintext token, or None if unknown, expired or revoked."""
-    if not token:
-        return None
+def _token_statement(token: str) -> Select[Any]:
     # The user comes in the same query: every authenticated request needs it.
-    row = db.session.execute(
+    return (
         select(AccessToken)
         .join(AccessToken.user)
         .options(contains_eager(AccessToken.user))
         .where(AccessToken.token_hash == hash_token(token), User.deleted_at.is_(None))
-    ).scalar_one_or_none()
+    )
+
+
+def _alive(row: AccessToken | None) -> AccessToken | None:
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row
+
+
+def resolve_token(token: str | None) -> AccessToken | None:
+    """The live token row for a plaintext token, or None if unknown, expired or revoked."""
+    if not token:
+        return None
+    return _alive(db.session.execute(_token_statement(token)).scalar_one_or_none())
+
+
+# --- what the request's token query brings along ---------------------------------------------
+# A seam (filled by `neighbours.wiring`): a higher feature may add columns to the query that
+# reads the request's token, so that one statement both authenticates and fetches what the
+# request's policies will ask (neighbourhoods: the caller's membership of the neighbourhood the
+# path names). `extend(stmt, user_id)` returns the statement with its columns added (outer
+# joins only: the token's row must come back whatever they find), and a receiver that gets
+# those columns' values with the user once the token is known to be live; or None to add
+# nothing for this request. Nothing received may outlive the request.
+
+Receiver = Callable[[User, Sequence[Any]], None]
+Companion = Callable[[Select[Any], ColumnElement[int]], tuple[Select[Any], Receiver] | None]
+_COMPANIONS = "neighbours.auth.companions"
+
+
+def add_token_companion(app: Flask, companion: Companion) -> None:
+    """Have `companion` add its columns to every request's token query (see above)."""
+    companions = app.extensions.setdefault(_COMPANIONS, [])
+    if companion not in companions:
+        companions.append(companion)
+
+
+def _resolve_request_token(token: str | None) -> AccessToken | None:
+    """`resolve_token` for the current request, with what the companions bring along."""
+    if not token:
+        return None
+    stmt = _token_statement(token)
+    taken: list[tuple[Receiver, int, int]] = []
+    for companion in current_app.extensions.get(_COMPANIONS, ()):
+        start = len(stmt.column_descriptions)
+        extended = companion(stmt, AccessToken.user_id)
+        if extended is not None:
+            stmt, receiver = extended
+            taken.append((receiver, start, len(stmt.column_descriptions)))
+    if not taken:
+        return resolve_token(token)
+    row = db.session.execute(stmt).one_or_none()
+    live = _alive(row[0] if row is not None else None)
+    if live is not None and row is not None:
+        for receiver, start, end in taken:
+            receiver(live.user, row[start:end])
+    return live
 
 
 def bearer_token() -> str | None:
@@ -104,7 +154,7 @@ def current_token() -> AccessToken | None:
     token revoked by one request must not keep working for the next.
     """
     if _TOKEN_CACHE not in request.environ:
-        request.environ[_TOKEN_CACHE] = resolve_token(bearer_token())
+        request.environ[_TOKEN_CACHE] = _resolve_request_token(bearer_token())
     return request.environ[_TOKEN_CACHE]
 
 

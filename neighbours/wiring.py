@@ -17,14 +17,16 @@ from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator, remember_socket_language
 from neighbours.accounts.models import User
-from neighbours.auth import caller_locale, current_user_id
+from neighbours.auth import add_token_companion, caller_locale, current_user_id
 from neighbours.extensions import db
 from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
+from neighbours.feed import policies as feed_policies
 from neighbours.feed import targets as feed_targets
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
+from neighbours.meals import policies as meal_policies
 from neighbours.meals import targets as meal_targets
 from neighbours.messages import events as message_events
 from neighbours.messages import export as message_export
@@ -36,6 +38,7 @@ from neighbours.moderation import targets as moderation_targets
 from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
 from neighbours.neighbourhoods import hooks as neighbourhood_hooks
 from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods import prefetch
 from neighbours.neighbourhoods import services as neighbourhood_services
 from neighbours.neighbourhoods.live import membership_rooms
 from neighbours.notifications import events as notification_events
@@ -55,6 +58,7 @@ def wire(app: Flask) -> None:
     _wire_accounts(app)
     _wire_neighbourhoods(app)
     _wire_moderation_targets(app)
+    _wire_request_prefetch(app)
 
 
 def _wire_realtime(app: Flask) -> None:
@@ -121,3 +125,14 @@ def _wire_moderation_targets(app: Flask) -> None:
     feed_targets.register(app)  # post, comment
     message_targets.register(app)  # message
     meal_targets.register(app)  # meal
+
+
+def _wire_request_prefetch(app: Flask) -> None:
+    """The request's token query brings the caller's membership of the neighbourhood the path
+    is about (`neighbourhoods.prefetch`); each feature says where what its paths name lives."""
+    add_token_companion(app, prefetch.with_membership)
+    prefetch.add_path_neighbourhood(app, "post_id", feed_policies.neighbourhood_of_post)
+    prefetch.add_path_neighbourhood(app, "comment_id", feed_policies.neighbourhood_of_comment)
+    prefetch.add_path_neighbourhood(app, "meal_id", meal_policies.neighbourhood_of_meal)
+    prefetch.add_path_neighbourhood(app, "canteen_id", meal_policies.neighbourhood_of_canteen)
+    prefetch.add_path_neighbourhood(app, "signup_id", meal_policies.neighbourhood_of_signup)

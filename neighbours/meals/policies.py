@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
@@ -178,4 +180,25 @@ def still_watchable(user_id: int, meal_ids: list[int]) -> set[int]:
                 | Meal.canteen_id.in_(select(hosted.c.canteen_id)),
             )
         ).scalars()
+    )
+
+
+# Where what a path names lives, for the token query of a request about it
+# (`neighbourhoods.prefetch`: the caller's membership there comes with their token).
+
+
+def neighbourhood_of_meal(meal_id: int) -> ColumnElement[Any]:
+    return select(Meal.neighbourhood_id).where(Meal.id == meal_id).scalar_subquery()
+
+
+def neighbourhood_of_canteen(canteen_id: int) -> ColumnElement[Any]:
+    return select(Canteen.neighbourhood_id).where(Canteen.id == canteen_id).scalar_subquery()
+
+
+def neighbourhood_of_signup(signup_id: int) -> ColumnElement[Any]:
+    return (
+        select(Meal.neighbourhood_id)
+        .join(Signup, Signup.meal_id == Meal.id)
+        .where(Signup.id == signup_id)
+        .scalar_subquery()
     )
