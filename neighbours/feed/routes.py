@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
+from neighbours.dumped import dumped
 from neighbours.feed import services
 from neighbours.feed.models import ReactionKind
 from neighbours.feed.schemas import (
@@ -29,7 +30,8 @@ blp = Blueprint("feed", __name__, description="The neighbourhood feed")
 @blp.response(200, PostPageSchema)
 def list_posts(args: dict, neighbourhood_id: int) -> object:
     """The feed: pinned first, then newest first (members; moderators also see flagged posts)."""
-    return services.list_posts(current_user(), neighbourhood_id, **args)
+    # Already in PostPageSchema's shape (`feed.reading`): sent as is, not dumped again.
+    return dumped(services.list_posts(current_user(), neighbourhood_id, **args))
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/posts", methods=["POST"])

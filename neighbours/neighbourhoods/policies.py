@@ -38,6 +38,9 @@ _MEMO = "neighbours_memberships"
 class _Memo:
     memberships: dict[tuple[int, int], Membership | None] = field(default_factory=dict)
     suspended: dict[tuple[int, int], bool] = field(default_factory=dict)
+    # Rows the token query loaded (the neighbourhood the path names), held so that the
+    # session, which holds its rows only weakly, still has them when a policy asks.
+    held: list[Any] = field(default_factory=list)
 
 
 def _memo() -> _Memo | None:
@@ -61,14 +64,21 @@ def forget_memberships() -> None:
 
 
 def remember(
-    user_id: int, neighbourhood_id: int, membership: Membership | None, suspended: bool
+    user_id: int,
+    neighbourhood_id: int,
+    membership: Membership | None,
+    suspended: bool,
+    neighbourhood: Neighbourhood | None = None,
 ) -> None:
     """Keep, for this request, what the caller's token query found (`prefetch`): their active
-    membership of a neighbourhood (or None) and whether a suspension there is in force."""
+    membership of a neighbourhood (or None), whether a suspension there is in force, and the
+    neighbourhood's row when it was read too."""
     memo = _memo()
     if memo is not None:
         memo.memberships[(user_id, neighbourhood_id)] = membership
         memo.suspended[(user_id, neighbourhood_id)] = suspended
+        if neighbourhood is not None:
+            memo.held.append(neighbourhood)
 
 
 def _still_active(membership: Membership, user_id: int, neighbourhood_id: int) -> bool:

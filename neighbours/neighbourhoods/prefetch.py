@@ -83,8 +83,9 @@ def with_membership(
 
     def receive(user: User, values: Sequence[Any]) -> None:
         found_membership, is_suspended, third = values
-        where = named if named is not None else third
-        if where is not None:
-            policies.remember(user.id, where, found_membership, bool(is_suspended))
+        if named is not None:
+            policies.remember(user.id, named, found_membership, bool(is_suspended), third)
+        elif third is not None:
+            policies.remember(user.id, third, found_membership, bool(is_suspended))
 
     return stmt, receive
