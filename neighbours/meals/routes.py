@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
+from neighbours.dumped import dumped
 from neighbours.meals import policies, services
 from neighbours.meals.schemas import (
     CancelMealSchema,
@@ -106,7 +107,8 @@ def create_meal(args: dict, data: dict, canteen_id: int) -> object:
 @blp.response(200, MealPageSchema)
 def list_meals(args: dict, neighbourhood_id: int) -> object:
     """Upcoming published meals with seats left, soonest first (members)."""
-    return services.list_meals(current_user(), neighbourhood_id, **args)
+    # Already in MealPageSchema's shape (`meals.reading`): sent as is, not dumped again.
+    return dumped(services.list_meals(current_user(), neighbourhood_id, **args))
 
 
 @blp.route("/meals/<int:meal_id>", methods=["GET"])
@@ -114,7 +116,8 @@ def list_meals(args: dict, neighbourhood_id: int) -> object:
 @blp.response(200, MealDetailSchema)
 def get_meal(meal_id: int) -> object:
     """A meal with availability, my signup and allergen warnings (members)."""
-    return services.get_meal(current_user(), meal_id)
+    # Already in MealDetailSchema's shape (`meals.reading`): sent as is, not dumped again.
+    return dumped(services.get_meal(current_user(), meal_id))
 
 
 @blp.route("/meals/<int:meal_id>", methods=["PATCH"])
