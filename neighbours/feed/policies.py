@@ -101,12 +101,12 @@ def require_moderator(user: User, neighbourhood_id: int) -> None:
         raise Forbidden(_l("Only moderators can do this."), reason="moderators_only")
 
 
-def neighbourhood_of_post(post_id: int) -> ColumnElement[Any]:
+def neighbourhood_of_post(post_id: ColumnElement[int]) -> ColumnElement[Any]:
     """Where a post lives, for the token query of a request about it (`neighbourhoods.prefetch`)."""
     return select(Post.neighbourhood_id).where(Post.id == post_id).scalar_subquery()
 
 
-def neighbourhood_of_comment(comment_id: int) -> ColumnElement[Any]:
+def neighbourhood_of_comment(comment_id: ColumnElement[int]) -> ColumnElement[Any]:
     """Where a comment's post lives (`neighbourhoods.prefetch`)."""
     return (
         select(Post.neighbourhood_id)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select, false, func, literal, select, tuple_
+from sqlalchemy import Integer, Row, Select, bindparam, false, func, select, tuple_
 
 from neighbours.accounts.models import Block, User
 from neighbours.errors import Invalid
@@ -57,11 +57,7 @@ def _feed_after(cursor: str) -> tuple[bool, datetime, int]:
     return bool(pinned), created_at, post_id
 
 
-def _literals(columns: tuple[Any, ...], values: tuple[Any, ...]) -> list[Any]:
-    return [literal(v, c.type) for c, v in zip(columns, values, strict=True)]
-
-
-def _counts(reader_id: int) -> list[Any]:
+def _counts() -> list[Any]:
     """The per-post columns of a page: counts, and the reader's own reactions ("like,thanks")."""
     comments = (
         select(func.count())
@@ -78,24 +74,22 @@ def _counts(reader_id: int) -> list[Any]:
     ]
     mine = (
         select(func.aggregate_strings(Reaction.kind, ","))
-        .where(Reaction.post_id == Post.id, Reaction.user_id == reader_id)
+        .where(Reaction.post_id == Post.id, Reaction.user_id == bindparam("reader_id"))
         .scalar_subquery()
         .label("my_reactions")
     )
     return [comments, *per_kind, mine]
 
 
-def feed_statement(
-    reader_id: int,
-    neighbourhood_id: int,
-    statuses: tuple[ContentStatus, ...],
-    *,
-    category: Category | None,
-    after: tuple[bool, datetime, int] | None,
-    limit: int,
-) -> Select[Any]:
-    """The feed query for one page (one extra row tells whether there is a next page)."""
-    blocked = select(Block.blocked_id).where(Block.blocker_id == reader_id)
+# Built once per shape (who may see which statuses, a category or not, where the cursor
+# points) and run again with new parameters: building this statement costs more than running it.
+_Shape = tuple[tuple[ContentStatus, ...], bool, str | None]
+_built: dict[_Shape, Select[Any]] = {}
+
+
+def _build(shape: _Shape) -> Select[Any]:
+    statuses, by_category, after = shape
+    blocked = select(Block.blocked_id).where(Block.blocker_id == bindparam("reader_id"))
     stmt = (
         select(
             Post.id,
@@ -110,33 +104,80 @@ def feed_statement(
             Post.pinned,
             Post.created_at,
             Post.edited_at,
-            *_counts(reader_id),
+            *_counts(),
         )
         .select_from(Post)
         .join(User, User.id == Post.author_id)
         .where(
-            Post.neighbourhood_id == neighbourhood_id,
+            Post.neighbourhood_id == bindparam("neighbourhood_id"),
             Post.status.in_(statuses),
             Post.author_id.not_in(blocked),
         )
     )
+    if by_category:
+        stmt = stmt.where(Post.category == bindparam("category"))
+    # Row comparisons, not an OR of prefixes, so that the cursor is an index condition on
+    # PostgreSQL: a deep page starts where it points instead of filtering from the top.
+    since = (
+        bindparam("after_created_at", type_=Post.created_at.type),
+        bindparam("after_id", type_=Post.id.type),
+    )
+    if after == "pinned":
+        stmt = stmt.where(
+            tuple_(*_FEED_KEY) < tuple_(bindparam("after_pinned", type_=Post.pinned.type), *since)
+        )
+    elif after == "unpinned":
+        # Past the pinned posts. Said as `pinned = false` rather than ROW(pinned, ...) <
+        # ROW(false, ...), which the planner estimates from `pinned < false` (no rows) and
+        # answers by sorting everything after the cursor.
+        stmt = stmt.where(Post.pinned == false(), tuple_(*_FEED_KEY[1:]) < tuple_(*since))
+    return stmt.order_by(*(k.desc() for k in _FEED_KEY)).limit(bindparam("limit", type_=Integer))
+
+
+def _prepared(
+    reader_id: int,
+    neighbourhood_id: int,
+    statuses: tuple[ContentStatus, ...],
+    *,
+    category: Category | None,
+    after: tuple[bool, datetime, int] | None,
+    limit: int,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The feed query for one page and its parameters (one extra row tells whether there is a
+    next page)."""
+    params: dict[str, Any] = {
+        "reader_id": reader_id,
+        "neighbourhood_id": neighbourhood_id,
+        "limit": limit + 1,
+    }
     if category is not None:
-        stmt = stmt.where(Post.category == category)
+        params["category"] = category
+    where = None
     if after is not None:
-        # Row comparisons, not an OR of prefixes, so that the cursor is an index condition on
-        # PostgreSQL: a deep page starts where it points instead of filtering from the top.
         pinned, created_at, post_id = after
-        if pinned:
-            stmt = stmt.where(tuple_(*_FEED_KEY) < tuple_(*_literals(_FEED_KEY, after)))
-        else:
-            # Past the pinned posts. Said as `pinned = false` rather than ROW(pinned, ...) <
-            # ROW(false, ...), which the planner estimates from `pinned < false` (no rows) and
-            # answers by sorting everything after the cursor.
-            stmt = stmt.where(
-                Post.pinned == false(),
-                tuple_(*_FEED_KEY[1:]) < tuple_(*_literals(_FEED_KEY[1:], (created_at, post_id))),
-            )
-    return stmt.order_by(*(k.desc() for k in _FEED_KEY)).limit(limit + 1)
+        where = "pinned" if pinned else "unpinned"
+        params |= {"after_pinned": pinned, "after_created_at": created_at, "after_id": post_id}
+    shape = (tuple(statuses), category is not None, where)
+    stmt = _built.get(shape)
+    if stmt is None:
+        stmt = _built[shape] = _build(shape)
+    return stmt, params
+
+
+def feed_statement(
+    reader_id: int,
+    neighbourhood_id: int,
+    statuses: tuple[ContentStatus, ...],
+    *,
+    category: Category | None,
+    after: tuple[bool, datetime, int] | None,
+    limit: int,
+) -> Select[Any]:
+    """The feed query for one page with its values bound (what EXPLAIN is asked about)."""
+    stmt, params = _prepared(
+        reader_id, neighbourhood_id, statuses, category=category, after=after, limit=limit
+    )
+    return stmt.params(params)
 
 
 def post_item(row: Row[Any]) -> dict[str, Any]:
@@ -174,7 +215,7 @@ def list_posts(
     as `PostPageSchema` dumps it."""
     neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
     neighbourhood_policies.require_member(user, neighbourhood)
-    stmt = feed_statement(
+    stmt, params = _prepared(
         user.id,
         neighbourhood.id,
         policies.listed_statuses(user, neighbourhood.id),
@@ -182,6 +223,6 @@ def list_posts(
         after=_feed_after(after) if after else None,
         limit=limit,
     )
-    rows = db.session.execute(stmt).all()
+    rows = db.session.execute(stmt, params).all()
     cursor = _feed_cursor(rows[limit - 1]) if len(rows) > limit else None
     return {"items": [post_item(row) for row in rows[:limit]], "next_cursor": cursor}

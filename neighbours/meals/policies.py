@@ -28,7 +28,7 @@ def is_member(user: User, neighbourhood_id: int) -> bool:
     )
 
 
-def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
+def current_hosts(*, with_suspended: bool = False, now: Any = None) -> Select[tuple[int, int]]:
     """(canteen_id, user_id) of every current host: THE one definition of hosting.
 
     A host is someone appointed to the canteen (a `CanteenHost` row) who is, right now, an
@@ -40,7 +40,8 @@ def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
     has to appoint the person again. A suspension doesn't end the appointment (it is
     temporary and ends without any event) but suspends every host power while it is in force:
     `with_suspended=True` lists the appointed hosts whatever their suspension (the hosts shown
-    on a canteen, the members of its meals' conversations), the default those who may act now.
+    on a canteen, the members of its meals' conversations), the default those who may act now
+    (at `now`, a moment or a bind parameter, for a statement built once and run again).
     """
     query = (
         select(CanteenHost.canteen_id, CanteenHost.user_id)
@@ -63,7 +64,7 @@ def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
         ~exists().where(
             Suspension.user_id == CanteenHost.user_id,
             Suspension.neighbourhood_id == Canteen.neighbourhood_id,
-            neighbourhood_policies.suspension_in_force(),
+            neighbourhood_policies.suspension_in_force(now),
         )
     )
 
@@ -187,15 +188,15 @@ def still_watchable(user_id: int, meal_ids: list[int]) -> set[int]:
 # (`neighbourhoods.prefetch`: the caller's membership there comes with their token).
 
 
-def neighbourhood_of_meal(meal_id: int) -> ColumnElement[Any]:
+def neighbourhood_of_meal(meal_id: ColumnElement[int]) -> ColumnElement[Any]:
     return select(Meal.neighbourhood_id).where(Meal.id == meal_id).scalar_subquery()
 
 
-def neighbourhood_of_canteen(canteen_id: int) -> ColumnElement[Any]:
+def neighbourhood_of_canteen(canteen_id: ColumnElement[int]) -> ColumnElement[Any]:
     return select(Canteen.neighbourhood_id).where(Canteen.id == canteen_id).scalar_subquery()
 
 
-def neighbourhood_of_signup(signup_id: int) -> ColumnElement[Any]:
+def neighbourhood_of_signup(signup_id: ColumnElement[int]) -> ColumnElement[Any]:
     return (
         select(Meal.neighbourhood_id)
         .join(Signup, Signup.meal_id == Meal.id)

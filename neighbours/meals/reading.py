@@ -14,11 +14,11 @@ The dicts are what `MealSchema` / `MealDetailSchema` dump from the views of `mea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, select, true
+from sqlalchemy import Integer, Row, Select, and_, bindparam, func, select, true, tuple_
 from sqlalchemy.orm import aliased
 
 from neighbours.accounts.models import User
@@ -39,7 +39,7 @@ from neighbours.meals.models import (
 from neighbours.meals.views import ACTIVE, effective_status, warnings_for
 from neighbours.messages.services import meal_conversation_column
 from neighbours.neighbourhoods import policies as neighbourhood_policies
-from neighbours.pagination import SortKey, paginate
+from neighbours.pagination import SortKey, check_cursor, decode_cursor, encode_cursor
 
 _MEAL_COLUMNS = (
     Meal.id,
@@ -67,15 +67,16 @@ _CANTEEN_COLUMNS = (
 )
 
 
-def _meals_statement(user: User) -> Select[Any]:
+def _meals_statement(admin: bool) -> Select[Any]:
     """Meals with their canteen, whether the reader hosts them, and the reader's own active
-    signup (its pool's key and, waitlisted, its place)."""
-    if user.is_admin:
+    signup (its pool's key and, waitlisted, its place). Parameters: `reader_id`, `now`."""
+    reader = bindparam("reader_id", type_=Integer)
+    if admin:
         hosting: Any = true()
     else:
         hosting = (
-            policies.current_hosts()
-            .where(CanteenHost.canteen_id == Meal.canteen_id, CanteenHost.user_id == user.id)
+            policies.current_hosts(now=bindparam("now", type_=Meal.ends_at.type))
+            .where(CanteenHost.canteen_id == Meal.canteen_id, CanteenHost.user_id == reader)
             .correlate(Meal)
             .exists()
         )
@@ -107,23 +108,31 @@ def _meals_statement(user: User) -> Select[Any]:
         .join(Canteen, Canteen.id == Meal.canteen_id)
         .outerjoin(
             mine,
-            and_(mine.meal_id == Meal.id, mine.user_id == user.id, mine.status.in_(ACTIVE)),
+            and_(mine.meal_id == Meal.id, mine.user_id == reader, mine.status.in_(ACTIVE)),
         )
         .outerjoin(my_pool, my_pool.id == mine.pool_id)
     )
 
 
-def _pools(meal_ids: list[int]) -> dict[int, list[Row[Any]]]:
-    """Each meal's pools in order, with their waitlists' length."""
-    pools: dict[int, list[Row[Any]]] = {meal_id: [] for meal_id in meal_ids}
-    if not meal_ids:
-        return pools
+# Statements built once per shape and run again with new parameters: building them costs
+# more than running them.
+_built: dict[Hashable, Select[Any]] = {}
+
+
+def _statement(shape: Hashable, build: Callable[[], Select[Any]]) -> Select[Any]:
+    stmt = _built.get(shape)
+    if stmt is None:
+        stmt = _built[shape] = build()
+    return stmt
+
+
+def _build_pools() -> Select[Any]:
     waiting = (
         select(func.count())
         .where(Signup.pool_id == SeatPool.id, Signup.status == SignupStatus.WAITLISTED)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
             SeatPool.meal_id,
             SeatPool.key,
@@ -133,12 +142,45 @@ def _pools(meal_ids: list[int]) -> dict[int, list[Row[Any]]]:
             SeatPool.starts_at,
             waiting.label("waitlist"),
         )
-        .where(SeatPool.meal_id.in_(meal_ids))
+        .where(SeatPool.meal_id.in_(bindparam("meal_ids", expanding=True)))
         .order_by(SeatPool.meal_id, SeatPool.position, SeatPool.id)
-    ).all()
-    for row in rows:
+    )
+
+
+def _pools(meal_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """Each meal's pools in order, with their waitlists' length."""
+    pools: dict[int, list[Row[Any]]] = {meal_id: [] for meal_id in meal_ids}
+    if not meal_ids:
+        return pools
+    stmt = _statement("pools", _build_pools)
+    for row in db.session.execute(stmt, {"meal_ids": meal_ids}).all():
         pools[row.meal_id].append(row)
     return pools
+
+
+_LIST_KEYS = [SortKey(Meal.starts_at), SortKey(Meal.id)]
+
+
+def _build_list(admin: bool, since_start: bool, until: bool, after: bool) -> Select[Any]:
+    """A page of a neighbourhood's published meals, soonest first (`views.list_meals` before)."""
+    when = Meal.ends_at.type
+    stmt = _meals_statement(admin).where(
+        Meal.neighbourhood_id == bindparam("neighbourhood_id", type_=Integer),
+        Meal.status == MealStatus.PUBLISHED,
+        # By default the meals not yet ended: the upcoming ones and those in progress.
+        Meal.starts_at >= bindparam("from", type_=when)
+        if since_start
+        else Meal.ends_at > bindparam("now", type_=when),
+    )
+    if until:
+        stmt = stmt.where(Meal.starts_at < bindparam("to", type_=when))
+    if after:
+        # One row comparison: an index range that starts at the cursor (`pagination`).
+        stmt = stmt.where(
+            tuple_(Meal.starts_at, Meal.id)
+            > tuple_(bindparam("after_starts_at", type_=when), bindparam("after_id", type_=Integer))
+        )
+    return stmt.order_by(Meal.starts_at, Meal.id).limit(bindparam("limit", type_=Integer))
 
 
 def _strings(values: Sequence[Any] | None) -> list[str] | None:
@@ -216,40 +258,50 @@ def list_meals(
     limit: int,
     after: str | None,
 ) -> dict[str, Any]:
-    """`views.list_meals`'s page (the same meals, the same order), as `MealPageSchema` dumps
-    it, in two statements."""
+    """The published meals of a neighbourhood soonest first (`views.list_meals` before: the
+    same meals, the same order, the same cursors), as `MealPageSchema` dumps them, in two
+    statements. By default those not yet ended: the upcoming ones and those in progress."""
     neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
     neighbourhood_policies.require_member(user, neighbourhood)
-    # By default the meals not yet ended: the upcoming ones and those in progress.
-    since = Meal.ends_at > utcnow() if from_ is None else Meal.starts_at >= from_
-    stmt = _meals_statement(user).where(
-        Meal.neighbourhood_id == neighbourhood.id, Meal.status == MealStatus.PUBLISHED, since
-    )
-    if to is not None:
-        stmt = stmt.where(Meal.starts_at < to)
-    page = paginate(
-        db.session,
-        stmt,
-        [SortKey(Meal.starts_at), SortKey(Meal.id)],
-        lambda row: [row.starts_at, row.id],
-        limit=limit,
-        after=after,
-        scalars=False,
-    )
-    pools = _pools([row.id for row in page.items])
-    return {
-        "items": [meal_item(user, row, pools[row.id]) for row in page.items],
-        "next_cursor": page.next_cursor,
+    params: dict[str, Any] = {
+        "reader_id": user.id,
+        "neighbourhood_id": neighbourhood.id,
+        "now": utcnow(),
+        "from": from_,
+        "to": to,
+        "limit": limit + 1,
     }
+    if after:
+        values = decode_cursor(after, len(_LIST_KEYS))
+        check_cursor(_LIST_KEYS, values)
+        params["after_starts_at"], params["after_id"] = values
+    shape = ("list", user.is_admin, from_ is not None, to is not None, bool(after))
+    stmt = _statement(shape, lambda: _build_list(*shape[1:]))
+    rows = db.session.execute(stmt, params).all()
+    cursor = (
+        encode_cursor([rows[limit - 1].starts_at, rows[limit - 1].id])
+        if len(rows) > limit
+        else None
+    )
+    rows = rows[:limit]
+    pools = _pools([row.id for row in rows])
+    return {"items": [meal_item(user, row, pools[row.id]) for row in rows], "next_cursor": cursor}
+
+
+def _build_meal(admin: bool) -> Select[Any]:
+    return (
+        _meals_statement(admin)
+        .add_columns(meal_conversation_column(Meal.id).label("conversation_id"))
+        .where(Meal.id == bindparam("meal_id", type_=Integer))
+    )
 
 
 def get_meal(user: User, meal_id: int) -> dict[str, Any]:
-    """A meal as `MealDetailSchema` dumps `views.get_meal`'s view, in two statements; 404 as
+    """A meal as `MealDetailSchema` dumps `views.meal_view`'s view, in two statements; 404 as
     `policies.visible_meal` (outsiders, and drafts for all but their canteen's hosts)."""
+    stmt = _statement(("meal", user.is_admin), lambda: _build_meal(user.is_admin))
     row = db.session.execute(
-        _meals_statement(user)
-        .add_columns(meal_conversation_column(Meal.id).label("conversation_id"))
-        .where(Meal.id == meal_id)
+        stmt, {"reader_id": user.id, "meal_id": meal_id, "now": utcnow()}
     ).one_or_none()
     if (
         row is None

@@ -214,9 +214,12 @@ def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
     )
 
 
-def suspension_in_force() -> Any:
-    """A condition on `Suspension` rows: lifted by nobody and not yet ended."""
-    return (Suspension.lifted_at.is_(None)) & (Suspension.ends_at > utcnow())
+def suspension_in_force(now: Any = None) -> Any:
+    """A condition on `Suspension` rows: lifted by nobody and not yet ended (at `now`, a
+    moment or a bind parameter; by default this one)."""
+    return (Suspension.lifted_at.is_(None)) & (
+        Suspension.ends_at > (utcnow() if now is None else now)
+    )
 
 
 def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
