@@ -171,6 +171,29 @@ def _seed() -> dict[str, Any]:
     return {"hood": hood.id, "meal": meals[3].id, "tokens": tokens}
 
 
+def _reseed() -> dict[str, Any]:
+    """The seeded ids of a previous run, and new tokens (only their hashes are stored)."""
+    from neighbours.auth import issue_token
+    from neighbours.extensions import db
+    from neighbours.meals.models import Meal
+    from neighbours.models import Neighbourhood, User
+
+    hood = db.session.execute(db.select(Neighbourhood).filter_by(name="Bench")).scalar_one()
+    meals = db.session.scalars(db.select(Meal.id).order_by(Meal.id)).all()
+    people = {
+        u.email: u
+        for u in db.session.scalars(
+            db.select(User).where(User.email.in_(["bench0@example.org", "bench5@example.org"]))
+        )
+    }
+    tokens = {
+        "member": issue_token(people["bench5@example.org"])[0],
+        "moderator": issue_token(people["bench0@example.org"])[0],
+    }
+    db.session.commit()
+    return {"hood": hood.id, "meal": meals[3], "tokens": tokens}
+
+
 def _environ(app: Any, url: str, token: str) -> Callable[[], dict[str, Any]]:
     """A fresh WSGI environ for each call, built once (as a server parses a request)."""
     from werkzeug.test import EnvironBuilder
@@ -258,12 +281,16 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", choices=["feed", "meals", "meal"])
     parser.add_argument("--show-sql", action="store_true", help="print each path's statements")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database of a previous run (new tokens)"
+    )
     args = parser.parse_args()
 
     from config.settings import normalise_database_url
 
     url = normalise_database_url(args.database)
-    _fresh_database(url)
+    if not args.reuse:
+        _fresh_database(url)
     from flask_migrate import upgrade
 
     from neighbours import create_app
@@ -281,7 +308,7 @@ def main() -> int:
     )
     with app.app_context():
         upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
-        seed = _seed()
+        seed = _reseed() if args.reuse else _seed()
     hood, meal = seed["hood"], seed["meal"]
     # The second feed page: the cursor of the first.
     first = _call(
@@ -309,6 +336,10 @@ def main() -> int:
         print(out.getvalue())
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(35)
+        print(out.getvalue())
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(r"neighbours/|flask_limiter|flask_babel|flask/app|flask/ctx|limits/", 60)
         print(out.getvalue())
         return 0
     print(f"{'path':<14}{'reader':<11}{'statements':>11}{'requests/s':>12}{'CPU ms/req':>12}")

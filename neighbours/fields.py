@@ -22,7 +22,7 @@ def row_id(**kwargs: Any) -> ma.fields.Integer:
 
 def utc_iso(value: dt.datetime | None) -> str | None:
     """What a `UTCDateTime` field writes of a moment (None stays None): for the responses
-    built without a schema (`neighbours.dumped`), which must be the schema's byte for byte."""
+    built without a schema (`neighbours.reads`), which must be the schema's byte for byte."""
     if value is None:
         return None
     if value.tzinfo is None:

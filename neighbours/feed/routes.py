@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
-from neighbours.dumped import dumped
 from neighbours.feed import services
 from neighbours.feed.models import ReactionKind
 from neighbours.feed.schemas import (
@@ -20,11 +19,13 @@ from neighbours.feed.schemas import (
     PostUpdateSchema,
 )
 from neighbours.pagination import PageArgs
+from neighbours.reads import dumped, read_only
 
 blp = Blueprint("feed", __name__, description="The neighbourhood feed")
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/posts", methods=["GET"])
+@read_only
 @login_required
 @blp.arguments(FeedArgs, location="query")
 @blp.response(200, PostPageSchema)

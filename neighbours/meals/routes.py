@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from neighbours.auth import current_user, login_required
-from neighbours.dumped import dumped
 from neighbours.meals import policies, services
 from neighbours.meals.schemas import (
     CancelMealSchema,
@@ -29,6 +28,7 @@ from neighbours.meals.schemas import (
     SignupSchema,
 )
 from neighbours.pagination import PageArgs
+from neighbours.reads import dumped, read_only
 
 blp = Blueprint("meals", __name__, description="Canteens and shared meals")
 
@@ -102,6 +102,7 @@ def create_meal(args: dict, data: dict, canteen_id: int) -> object:
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/meals", methods=["GET"])
+@read_only
 @login_required
 @blp.arguments(MealListArgs, location="query")
 @blp.response(200, MealPageSchema)
@@ -112,6 +113,7 @@ def list_meals(args: dict, neighbourhood_id: int) -> object:
 
 
 @blp.route("/meals/<int:meal_id>", methods=["GET"])
+@read_only
 @login_required
 @blp.response(200, MealDetailSchema)
 def get_meal(meal_id: int) -> object:

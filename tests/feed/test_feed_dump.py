@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from neighbours.accounts.models import Block, User
 from neighbours.database import utcnow
@@ -200,3 +200,57 @@ def test_a_role_changed_between_two_pages_counts_at_once(client, db, rich_feed, 
     membership.status = MembershipStatus.LEFT
     db.session.commit()
     assert client.get(url, headers=rich_feed.moderator.headers).status_code == 403
+
+
+# --- without a transaction ------------------------------------------------------------------
+
+
+@pytest.mark.commits
+def test_the_hot_reads_run_without_a_transaction_and_leave_the_pool_as_it_was(
+    make_app, auth, kitchen
+):
+    """On the real engine (not the tests' rolled-back connection) the feed, the meal list and a
+    meal run in autocommit (no BEGIN, no ROLLBACK); their connection goes back to the pool in
+    its transactional mode, so the next write is still one transaction."""
+    from neighbours.extensions import db as app_db  # the other app's engine, in its context
+
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    client = app.test_client()
+    canteen = kitchen.canteen()
+    neighbourhood = canteen.neighbourhood
+    meal = kitchen.meal(canteen)
+    member = auth.member(neighbourhood)
+    with app.app_context():
+        engine = app_db.engine
+    postgres = engine.dialect.name == "postgresql"
+    seen: list[tuple[str, bool]] = []
+
+    def before(conn, cursor, statement, *args):
+        driver = conn.connection.driver_connection
+        autocommit = driver.autocommit if postgres else driver.isolation_level is None
+        seen.append((statement, autocommit))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        for url in (
+            f"/api/v1/neighbourhoods/{neighbourhood.id}/posts",
+            f"/api/v1/neighbourhoods/{neighbourhood.id}/meals",
+            f"/api/v1/meals/{meal.id}",
+        ):
+            seen.clear()
+            r = client.get(url, headers=member.headers)
+            assert r.status_code == 200, r.get_json()
+            assert 2 <= len(seen) <= 3, seen
+            assert all(autocommit for _statement, autocommit in seen), seen
+        seen.clear()
+        r = client.post(
+            f"/api/v1/neighbourhoods/{neighbourhood.id}/posts",
+            json={"category": "general", "title": "After", "body": "the reads"},
+            headers=member.headers,
+        )
+        assert r.status_code == 201, r.get_json()
+        assert seen and not any(autocommit for _statement, autocommit in seen), seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    r = client.get(f"/api/v1/neighbourhoods/{neighbourhood.id}/posts", headers=member.headers)
+    assert [p["title"] for p in r.get_json()["items"]] == ["After"]
