@@ -280,6 +280,7 @@ def main() -> int:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", choices=["feed", "meals", "meal"])
+    parser.add_argument("--only", choices=["feed", "meals", "meal"], help="time this path only")
     parser.add_argument("--show-sql", action="store_true", help="print each path's statements")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database of a previous run (new tokens)"
@@ -344,6 +345,8 @@ def main() -> int:
         return 0
     print(f"{'path':<14}{'reader':<11}{'statements':>11}{'requests/s':>12}{'CPU ms/req':>12}")
     for name, path in paths.items():
+        if args.only and name != args.only:
+            continue
         for reader, token in seed["tokens"].items():
             fresh = _environ(app, path, token)
             statements = _statements(app, fresh())
