@@ -70,7 +70,10 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Empty means "a SQLite file under instance/": resolved in create_app, which knows
         # the instance path.
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url) if database_url else "",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A pooled connection is pinged before use only when it sat idle this long
+        # (`neighbours.database_events.ping_after_idle`), not at every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "DATABASE_PING_AFTER_IDLE_SECONDS": _int(env, "DATABASE_PING_AFTER_IDLE_SECONDS", 5),
         "REDIS_URL": redis_url,
         # Prefix of the Redis pub/sub channels (Socket.IO queue, control); lets several
         # deployments or test runs share one Redis without hearing each other.

@@ -8,15 +8,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from neighbours.accounts.models import AccessToken, User
@@ -68,20 +68,104 @@ def issue_token(
     return plaintext, row
 
 
+# Built once: the statement is the same for every token (its hash is a parameter), and
+# building a statement costs more than running it.
+_TOKEN = (
+    select(AccessToken)
+    .join(AccessToken.user)
+    .options(contains_eager(AccessToken.user))  # every authenticated request needs the user
+    .where(AccessToken.token_hash == bindparam("token_hash"), User.deleted_at.is_(None))
+)
+
+
+def _alive(row: AccessToken | None) -> AccessToken | None:
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
 def resolve_token(token: str | None) -> AccessToken | None:
     """The live token row for a plaintext token, or None if unknown, expired or revoked."""
     if not token:
         return None
-    # The user comes in the same query: every authenticated request needs it.
-    row = db.session.execute(
-        select(AccessToken)
-        .join(AccessToken.user)
-        .options(contains_eager(AccessToken.user))
-        .where(AccessToken.token_hash == hash_token(token), User.deleted_at.is_(None))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    found = db.session.execute(_TOKEN, {"token_hash": hash_token(token)}).scalar_one_or_none()
+    return _alive(found)
+
+
+# --- what the request's token query brings along ---------------------------------------------
+# A seam (filled by `neighbours.wiring`): a higher feature may add columns to the query that
+# reads the request's token, so that one statement both authenticates and fetches what the
+# request's policies will ask (neighbourhoods: the caller's membership of the neighbourhood the
+# path names). For each request a companion's `plan()` says what it wants: None for nothing,
+# or a `Plan` (a hashable `shape`, the values of its bind parameters, and a receiver). Its
+# `extend(stmt, user_id, shape)` adds the columns for a shape (outer joins only: the token's
+# row must come back whatever they find), once per shape and process: statements are kept and
+# run again with new parameters. The receiver gets those columns' values with the user once the
+# token is known to be live. Nothing received may outlive the request.
+
+Receiver = Callable[[User, Sequence[Any]], None]
+
+
+class Plan(NamedTuple):
+    shape: Hashable
+    params: dict[str, Any]
+    receive: Receiver
+
+
+class TokenCompanion(Protocol):
+    def plan(self) -> Plan | None: ...
+
+    def extend(
+        self, stmt: Select[Any], user_id: ColumnElement[int], shape: Hashable
+    ) -> Select[Any]: ...
+
+
+_COMPANIONS = "neighbours.auth.companions"
+_Built = tuple[Select[Any], list[tuple[int, int]]]
+_built: dict[tuple[Hashable, ...], _Built] = {}
+
+
+def add_token_companion(app: Flask, companion: TokenCompanion) -> None:
+    """Have `companion` add its columns to every request's token query (see above)."""
+    companions = app.extensions.setdefault(_COMPANIONS, [])
+    if companion not in companions:
+        companions.append(companion)
+
+
+def _statement(planned: list[tuple[TokenCompanion, Plan]]) -> _Built:
+    key = tuple((type(companion).__qualname__, plan.shape) for companion, plan in planned)
+    built = _built.get(key)
+    if built is None:
+        stmt, ranges = _TOKEN, []
+        for companion, plan in planned:
+            start = len(stmt.column_descriptions)
+            stmt = companion.extend(stmt, AccessToken.user_id, plan.shape)
+            ranges.append((start, len(stmt.column_descriptions)))
+        built = _built[key] = (stmt, ranges)
+    return built
+
+
+def _resolve_request_token(token: str | None) -> AccessToken | None:
+    """`resolve_token` for the current request, with what the companions bring along."""
+    if not token:
         return None
-    return row
+    planned = []
+    for companion in current_app.extensions.get(_COMPANIONS, ()):
+        plan = companion.plan()
+        if plan is not None:
+            planned.append((companion, plan))
+    if not planned:
+        return resolve_token(token)
+    stmt, ranges = _statement(planned)
+    params = {"token_hash": hash_token(token)}
+    for _companion, plan in planned:
+        params.update(plan.params)
+    row = db.session.execute(stmt, params).one_or_none()
+    live = _alive(row[0] if row is not None else None)
+    if live is not None and row is not None:
+        for (_companion, plan), (start, end) in zip(planned, ranges, strict=True):
+            plan.receive(live.user, row[start:end])
+    return live
 
 
 def bearer_token() -> str | None:
@@ -104,7 +188,7 @@ def current_token() -> AccessToken | None:
     token revoked by one request must not keep working for the next.
     """
     if _TOKEN_CACHE not in request.environ:
-        request.environ[_TOKEN_CACHE] = resolve_token(bearer_token())
+        request.environ[_TOKEN_CACHE] = _resolve_request_token(bearer_token())
     return request.environ[_TOKEN_CACHE]
 
 

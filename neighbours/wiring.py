@@ -19,10 +19,11 @@ from neighbours.accounts import badges
 from neighbours.accounts import hooks as account_hooks
 from neighbours.accounts.live import TokenAuthenticator, remember_socket_language
 from neighbours.accounts.models import User
-from neighbours.auth import caller_locale, current_user_id
+from neighbours.auth import add_token_companion, caller_locale, current_user_id
 from neighbours.extensions import db
 from neighbours.feed import events as feed_events
 from neighbours.feed import export as feed_export
+from neighbours.feed import policies as feed_policies
 from neighbours.feed import targets as feed_targets
 from neighbours.jobs import heartbeat as job_heartbeat
 from neighbours.meals import briefs as meal_briefs
@@ -30,6 +31,7 @@ from neighbours.meals import calendar_feed
 from neighbours.meals import departures as meal_departures
 from neighbours.meals import events as meal_events
 from neighbours.meals import live as meals_live
+from neighbours.meals import policies as meal_policies
 from neighbours.meals import reminders as meal_reminders
 from neighbours.meals import series as meal_series
 from neighbours.meals import targets as meal_targets
@@ -45,6 +47,7 @@ from neighbours.neighbourhoods import account_hooks as neighbourhood_accounts
 from neighbours.neighbourhoods import hooks as neighbourhood_hooks
 from neighbours.neighbourhoods import housekeeping as neighbourhood_housekeeping
 from neighbours.neighbourhoods import policies as neighbourhood_policies
+from neighbours.neighbourhoods import prefetch
 from neighbours.neighbourhoods import services as neighbourhood_services
 from neighbours.neighbourhoods.live import membership_rooms
 from neighbours.notifications import events as notification_events
@@ -72,6 +75,7 @@ def wire(app: Flask) -> None:
     _wire_neighbourhoods(app)
     _wire_moderation_targets(app)
     _wire_jobs(app)
+    _wire_request_prefetch(app)
 
 
 def _wire_realtime(app: Flask) -> None:
@@ -163,3 +167,14 @@ def _wire_jobs(app: Flask) -> None:
     jobs.every(app, "housekeeping.idempotency_keys", idempotency.prune, minutes=60)
     jobs.every(app, "housekeeping.event_log", prune_event_log, minutes=60)
     jobs.every(app, "housekeeping.job_consumers", job_heartbeat.prune, minutes=60)
+
+
+def _wire_request_prefetch(app: Flask) -> None:
+    """The request's token query brings the caller's membership of the neighbourhood the path
+    is about (`neighbourhoods.prefetch`); each feature says where what its paths name lives."""
+    add_token_companion(app, prefetch.with_membership)
+    prefetch.add_path_neighbourhood(app, "post_id", feed_policies.neighbourhood_of_post)
+    prefetch.add_path_neighbourhood(app, "comment_id", feed_policies.neighbourhood_of_comment)
+    prefetch.add_path_neighbourhood(app, "meal_id", meal_policies.neighbourhood_of_meal)
+    prefetch.add_path_neighbourhood(app, "canteen_id", meal_policies.neighbourhood_of_canteen)
+    prefetch.add_path_neighbourhood(app, "signup_id", meal_policies.neighbourhood_of_signup)

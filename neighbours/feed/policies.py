@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
@@ -96,3 +99,18 @@ def require_author_or_moderator(user: User, neighbourhood_id: int, author_id: in
 def require_moderator(user: User, neighbourhood_id: int) -> None:
     if not neighbourhood_policies.is_moderator(user, neighbourhood_id):
         raise Forbidden(_l("Only moderators can do this."), reason="moderators_only")
+
+
+def neighbourhood_of_post(post_id: ColumnElement[int]) -> ColumnElement[Any]:
+    """Where a post lives, for the token query of a request about it (`neighbourhoods.prefetch`)."""
+    return select(Post.neighbourhood_id).where(Post.id == post_id).scalar_subquery()
+
+
+def neighbourhood_of_comment(comment_id: ColumnElement[int]) -> ColumnElement[Any]:
+    """Where a comment's post lives (`neighbourhoods.prefetch`)."""
+    return (
+        select(Post.neighbourhood_id)
+        .join(Comment, Comment.post_id == Post.id)
+        .where(Comment.id == comment_id)
+        .scalar_subquery()
+    )

@@ -19,17 +19,20 @@ from neighbours.feed.schemas import (
     PostUpdateSchema,
 )
 from neighbours.pagination import PageArgs
+from neighbours.reads import dumped, read_only
 
 blp = Blueprint("feed", __name__, description="The neighbourhood feed")
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/posts", methods=["GET"])
+@read_only
 @login_required
 @blp.arguments(FeedArgs, location="query")
 @blp.response(200, PostPageSchema)
 def list_posts(args: dict, neighbourhood_id: int) -> object:
     """The feed: pinned first, then newest first (members; moderators also see flagged posts)."""
-    return services.list_posts(current_user(), neighbourhood_id, **args)
+    # Already in PostPageSchema's shape (`feed.reading`): sent as is, not dumped again.
+    return dumped(services.list_posts(current_user(), neighbourhood_id, **args))
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/posts", methods=["POST"])

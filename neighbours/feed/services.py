@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, false, func, literal, select, tuple_
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from neighbours.accounts.models import Block, User
@@ -18,14 +17,18 @@ from neighbours.database import utcnow
 from neighbours.errors import Conflict, Invalid
 from neighbours.extensions import db
 from neighbours.feed import counts, live, policies
-from neighbours.feed.models import Category, Comment, Post, Reaction, ReactionKind
+from neighbours.feed.models import Comment, Post, Reaction, ReactionKind
+
+# The feed page is read in `reading` (one statement, built without marshmallow).
+from neighbours.feed.reading import feed_statement as feed_statement
+from neighbours.feed.reading import list_posts as list_posts
 from neighbours.moderation import limits
 from neighbours.moderation.models import ContentStatus
 from neighbours.moderation.screening import screen
 from neighbours.neighbourhoods import policies as neighbourhood_policies
 from neighbours.neighbourhoods.log import record
 from neighbours.notifications.services import notify
-from neighbours.pagination import Page, SortKey, decode_cursor, encode_cursor, paginate
+from neighbours.pagination import Page, SortKey, paginate
 from neighbours.views import View
 
 
@@ -84,98 +87,9 @@ def _broadcast(event: str, post: Post) -> None:
         live.post_shown(event, post, _view(None, post))
 
 
-# The feed's order, newest first behind the pinned posts; served by ix_posts_feed (and
-# ix_posts_feed_category when filtered), which hold these columns after neighbourhood_id.
-_FEED_KEY = (Post.pinned, Post.created_at, Post.id)
-_INT64 = 2**63
-
-
-def _feed_cursor(post: Post) -> str:
-    # `pinned` travels as 0/1: the shared cursor check refuses JSON booleans.
-    return encode_cursor([int(post.pinned), post.created_at, post.id])
-
-
-def _feed_after(cursor: str) -> tuple[bool, datetime, int]:
-    """The sort key a feed cursor points after; 422 naming `after` if it is not one of ours."""
-    pinned, created_at, post_id = decode_cursor(cursor, len(_FEED_KEY))
-    if (
-        type(pinned) is not int
-        or pinned not in (0, 1)
-        or not isinstance(created_at, datetime)
-        or created_at.tzinfo is None
-        or type(post_id) is not int
-        or not -_INT64 <= post_id < _INT64
-    ):
-        raise Invalid("after", _l("Not a valid cursor for this feed."), location="query")
-    return bool(pinned), created_at, post_id
-
-
-def _literals(columns: tuple[Any, ...], values: tuple[Any, ...]) -> list[Any]:
-    return [literal(v, c.type) for c, v in zip(columns, values, strict=True)]
-
-
-def feed_statement(
-    reader_id: int,
-    neighbourhood_id: int,
-    statuses: tuple[ContentStatus, ...],
-    *,
-    category: Category | None,
-    after: tuple[bool, datetime, int] | None,
-    limit: int,
-) -> Select[tuple[Post]]:
-    """The feed query for one page (one extra row tells whether there is a next page)."""
-    blocked = select(Block.blocked_id).where(Block.blocker_id == reader_id)
-    stmt = (
-        select(Post)
-        .join(Post.author)
-        .options(db.contains_eager(Post.author))
-        .where(
-            Post.neighbourhood_id == neighbourhood_id,
-            Post.status.in_(statuses),
-            Post.author_id.not_in(blocked),
-        )
-    )
-    if category is not None:
-        stmt = stmt.where(Post.category == category)
-    if after is not None:
-        # Row comparisons, not an OR of prefixes, so that the cursor is an index condition on
-        # PostgreSQL: a deep page starts where it points instead of filtering from the top.
-        pinned, created_at, post_id = after
-        if pinned:
-            stmt = stmt.where(tuple_(*_FEED_KEY) < tuple_(*_literals(_FEED_KEY, after)))
-        else:
-            # Past the pinned posts. Said as `pinned = false` rather than ROW(pinned, ...) <
-            # ROW(false, ...), which the planner estimates from `pinned < false` (no rows) and
-            # answers by sorting everything after the cursor.
-            stmt = stmt.where(
-                Post.pinned == false(),
-                tuple_(*_FEED_KEY[1:]) < tuple_(*_literals(_FEED_KEY[1:], (created_at, post_id))),
-            )
-    return stmt.order_by(*(k.desc() for k in _FEED_KEY)).limit(limit + 1)
-
-
 def broadcast_post(post: Post, *, visible: bool) -> None:
     """A moderation decision showed or hid a post: tell its neighbourhood."""
     _broadcast("post:created" if visible else "post:removed", post)
-
-
-def list_posts(
-    user: User, neighbourhood_id: int, *, category: Category | None, limit: int, after: str | None
-) -> Page[PostView]:
-    """Pinned first, then newest first; without posts by people the reader blocked."""
-    neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
-    neighbourhood_policies.require_member(user, neighbourhood)
-    stmt = feed_statement(
-        user.id,
-        neighbourhood.id,
-        policies.listed_statuses(user, neighbourhood.id),
-        category=category,
-        after=_feed_after(after) if after else None,
-        limit=limit,
-    )
-    posts = list(db.session.scalars(stmt))
-    cursor = _feed_cursor(posts[limit - 1]) if len(posts) > limit else None
-    return Page(_views(user, posts[:limit]), cursor)
 
 
 def create_post(user: User, neighbourhood_id: int, fields: dict[str, Any]) -> PostView:

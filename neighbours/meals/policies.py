@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from neighbours.accounts.models import User
 from neighbours.errors import Forbidden, NotFound
@@ -26,7 +28,7 @@ def is_member(user: User, neighbourhood_id: int) -> bool:
     )
 
 
-def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
+def current_hosts(*, with_suspended: bool = False, now: Any = None) -> Select[tuple[int, int]]:
     """(canteen_id, user_id) of every current host: THE one definition of hosting.
 
     A host is someone appointed to the canteen (a `CanteenHost` row) who is, right now, an
@@ -38,7 +40,8 @@ def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
     has to appoint the person again. A suspension doesn't end the appointment (it is
     temporary and ends without any event) but suspends every host power while it is in force:
     `with_suspended=True` lists the appointed hosts whatever their suspension (the hosts shown
-    on a canteen, the members of its meals' conversations), the default those who may act now.
+    on a canteen, the members of its meals' conversations), the default those who may act now
+    (at `now`, a moment or a bind parameter, for a statement built once and run again).
     """
     query = (
         select(CanteenHost.canteen_id, CanteenHost.user_id)
@@ -61,7 +64,7 @@ def current_hosts(*, with_suspended: bool = False) -> Select[tuple[int, int]]:
         ~exists().where(
             Suspension.user_id == CanteenHost.user_id,
             Suspension.neighbourhood_id == Canteen.neighbourhood_id,
-            neighbourhood_policies.suspension_in_force(),
+            neighbourhood_policies.suspension_in_force(now),
         )
     )
 
@@ -178,4 +181,25 @@ def still_watchable(user_id: int, meal_ids: list[int]) -> set[int]:
                 | Meal.canteen_id.in_(select(hosted.c.canteen_id)),
             )
         ).scalars()
+    )
+
+
+# Where what a path names lives, for the token query of a request about it
+# (`neighbourhoods.prefetch`: the caller's membership there comes with their token).
+
+
+def neighbourhood_of_meal(meal_id: ColumnElement[int]) -> ColumnElement[Any]:
+    return select(Meal.neighbourhood_id).where(Meal.id == meal_id).scalar_subquery()
+
+
+def neighbourhood_of_canteen(canteen_id: ColumnElement[int]) -> ColumnElement[Any]:
+    return select(Canteen.neighbourhood_id).where(Canteen.id == canteen_id).scalar_subquery()
+
+
+def neighbourhood_of_signup(signup_id: ColumnElement[int]) -> ColumnElement[Any]:
+    return (
+        select(Meal.neighbourhood_id)
+        .join(Signup, Signup.meal_id == Meal.id)
+        .where(Signup.id == signup_id)
+        .scalar_subquery()
     )

@@ -28,6 +28,7 @@ from neighbours.meals.schemas import (
     SignupSchema,
 )
 from neighbours.pagination import PageArgs
+from neighbours.reads import dumped, read_only
 
 blp = Blueprint("meals", __name__, description="Canteens and shared meals")
 
@@ -101,20 +102,24 @@ def create_meal(args: dict, data: dict, canteen_id: int) -> object:
 
 
 @blp.route("/neighbourhoods/<int:neighbourhood_id>/meals", methods=["GET"])
+@read_only
 @login_required
 @blp.arguments(MealListArgs, location="query")
 @blp.response(200, MealPageSchema)
 def list_meals(args: dict, neighbourhood_id: int) -> object:
     """Upcoming published meals with seats left, soonest first (members)."""
-    return services.list_meals(current_user(), neighbourhood_id, **args)
+    # Already in MealPageSchema's shape (`meals.reading`): sent as is, not dumped again.
+    return dumped(services.list_meals(current_user(), neighbourhood_id, **args))
 
 
 @blp.route("/meals/<int:meal_id>", methods=["GET"])
+@read_only
 @login_required
 @blp.response(200, MealDetailSchema)
 def get_meal(meal_id: int) -> object:
     """A meal with availability, my signup and allergen warnings (members)."""
-    return services.get_meal(current_user(), meal_id)
+    # Already in MealDetailSchema's shape (`meals.reading`): sent as is, not dumped again.
+    return dumped(services.get_meal(current_user(), meal_id))
 
 
 @blp.route("/meals/<int:meal_id>", methods=["PATCH"])

@@ -3,6 +3,7 @@ hold each use case.
 
 - `canteens`: canteens and their hosts' list;     - `hosting`: appointing and ending hosts;
 - `views`: what a reader sees (availability...);  - `ledger`: the meal lock, seats, waitlist;
+- `reading`: the meal list and a meal, in few statements, without marshmallow;
 - `lifecycle`: create, edit, publish, cancel;     - `signups`: diners' signups;
 - `host_tools`: signup list, check-in, summary;   - `conversations`: who is in a meal's chat;
 - `agenda`: my meals and the meals I host;
@@ -30,6 +31,7 @@ from neighbours.meals.lifecycle import (
     publish_meal,
     update_meal,
 )
+from neighbours.meals.reading import get_meal, list_meals
 from neighbours.meals.series import (
     create_series,
     end_series,
@@ -52,8 +54,6 @@ from neighbours.meals.views import (
     SignupView,
     availability,
     effective_status,
-    get_meal,
-    list_meals,
     meal_view,
     waitlist_position,
     watchable_meal,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.orm import aliased
@@ -22,8 +21,6 @@ from neighbours.meals.models import (
     SignupStatus,
 )
 from neighbours.messages.services import meal_conversation_id
-from neighbours.neighbourhoods import policies as neighbourhood_policies
-from neighbours.pagination import Page, SortKey, paginate
 from neighbours.views import View
 
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
@@ -189,45 +186,6 @@ def meal_view(user: User, meal: Meal) -> MealView:
     view = meal_views(user, [meal])[0]
     view.conversation_id = meal_conversation_id(meal.id)
     return view
-
-
-def get_meal(user: User, meal_id: int) -> MealView:
-    return meal_view(user, policies.visible_meal(user, meal_id))
-
-
-def list_meals(
-    user: User,
-    neighbourhood_id: int,
-    *,
-    from_: datetime | None,
-    to: datetime | None,
-    limit: int,
-    after: str | None,
-) -> Page[MealView]:
-    """Published meals soonest first, with availability. By default those not yet ended: the
-    upcoming ones and those in progress (the host checks diners in during the meal)."""
-    neighbourhood = neighbourhood_policies.get_neighbourhood(neighbourhood_id)
-    neighbourhood_policies.require_member(user, neighbourhood)
-    stmt = (
-        select(Meal)
-        .where(Meal.neighbourhood_id == neighbourhood.id, Meal.status == MealStatus.PUBLISHED)
-        .options(db.joinedload(Meal.canteen))
-    )
-    if from_ is None:
-        stmt = stmt.where(Meal.ends_at > utcnow())
-    else:
-        stmt = stmt.where(Meal.starts_at >= from_)
-    if to is not None:
-        stmt = stmt.where(Meal.starts_at < to)
-    page = paginate(
-        db.session,
-        stmt,
-        [SortKey(Meal.starts_at), SortKey(Meal.id)],
-        lambda m: [m.starts_at, m.id],
-        limit=limit,
-        after=after,
-    )
-    return Page(meal_views(user, page.items), page.next_cursor)
 
 
 def watchable_meal(user: User, meal_id: int) -> tuple[int, dict[str, dict[str, int]], int]:

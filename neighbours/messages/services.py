@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 
 from neighbours.accounts import badges
 from neighbours.accounts.models import User
@@ -451,3 +451,8 @@ def meal_conversation_id(meal_id: int) -> int | None:
     return db.session.execute(
         select(Conversation.id).where(and_(Conversation.meal_id == meal_id))
     ).scalar_one_or_none()
+
+
+def meal_conversation_column(meal_id: ColumnElement[int]) -> ColumnElement[int | None]:
+    """`meal_conversation_id` as a column of a query about meals (a scalar subquery)."""
+    return select(Conversation.id).where(Conversation.meal_id == meal_id).scalar_subquery()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
@@ -22,13 +23,24 @@ from neighbours.neighbourhoods.models import (
 )
 
 # --- one membership lookup per request ----------------------------------------------------
-# Every policy below asks `active_membership`; within one request it is read from the database
-# once per (user, neighbourhood) and kept on `flask.g`, tied to that request. The memo is
-# forgotten whenever a membership may have changed: a flush that writes one, an UPDATE/DELETE
-# on the table, and every commit or rollback (a later read may see another request's change).
+# Every policy below asks `active_membership` (and `is_suspended`); within one request each is
+# read from the database once per (user, neighbourhood) and kept on `flask.g`, tied to that
+# request, or taken from the request's token query, which brings the membership of the
+# neighbourhood the path names along (`neighbourhoods.prefetch`). The memo is forgotten
+# whenever a membership or a suspension may have changed: a flush that writes one, an
+# UPDATE/DELETE/INSERT on their tables, and every commit or rollback (a later read may see
+# another request's change). Nothing is kept from one request to the next.
 
 _MEMO = "neighbours_memberships"
-_Memo = dict[tuple[int, int], Membership | None]
+
+
+@dataclass
+class _Memo:
+    memberships: dict[tuple[int, int], Membership | None] = field(default_factory=dict)
+    suspended: dict[tuple[int, int], bool] = field(default_factory=dict)
+    # Rows the token query loaded (the neighbourhood the path names), held so that the
+    # session, which holds its rows only weakly, still has them when a policy asks.
+    held: list[Any] = field(default_factory=list)
 
 
 def _memo() -> _Memo | None:
@@ -40,7 +52,7 @@ def _memo() -> _Memo | None:
     # Tied to the request object: an app context shared by several requests (tests) or a
     # socket event's own request never sees another request's memo.
     if held is None or held[0] is not current:
-        held = (current, {})
+        held = (current, _Memo())
         setattr(g, _MEMO, held)
     return held[1]
 
@@ -49,6 +61,24 @@ def forget_memberships() -> None:
     """Drop the memo: the next policy reads memberships from the database again."""
     if has_app_context():
         g.pop(_MEMO, None)
+
+
+def remember(
+    user_id: int,
+    neighbourhood_id: int,
+    membership: Membership | None,
+    suspended: bool,
+    neighbourhood: Neighbourhood | None = None,
+) -> None:
+    """Keep, for this request, what the caller's token query found (`prefetch`): their active
+    membership of a neighbourhood (or None), whether a suspension there is in force, and the
+    neighbourhood's row when it was read too."""
+    memo = _memo()
+    if memo is not None:
+        memo.memberships[(user_id, neighbourhood_id)] = membership
+        memo.suspended[(user_id, neighbourhood_id)] = suspended
+        if neighbourhood is not None:
+            memo.held.append(neighbourhood)
 
 
 def _still_active(membership: Membership, user_id: int, neighbourhood_id: int) -> bool:
@@ -62,16 +92,19 @@ def _still_active(membership: Membership, user_id: int, neighbourhood_id: int) -
     )
 
 
+_WATCHED = (Membership, Suspension)
+
+
 @event.listens_for(Session, "after_flush")
 def _membership_flushed(session: Session, _context: Any) -> None:
-    if any(isinstance(o, Membership) for o in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(o, _WATCHED) for o in (*session.new, *session.dirty, *session.deleted)):
         forget_memberships()
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _membership_statement(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete or state.is_insert) and (
-        state.bind_mapper is not None and state.bind_mapper.class_ is Membership
+        state.bind_mapper is not None and state.bind_mapper.class_ in _WATCHED
     ):
         forget_memberships()
 
@@ -86,8 +119,8 @@ def active_membership(user: User, neighbourhood_id: int) -> Membership | None:
     """The caller's active membership of a neighbourhood, if any (read once per request)."""
     memo = _memo()
     key = (user.id, neighbourhood_id)
-    if memo is not None and key in memo:
-        known = memo[key]
+    if memo is not None and key in memo.memberships:
+        known = memo.memberships[key]
         if known is None or _still_active(known, user.id, neighbourhood_id):
             return known
     membership = db.session.execute(
@@ -99,7 +132,7 @@ def active_membership(user: User, neighbourhood_id: int) -> Membership | None:
     ).scalar_one_or_none()
     memo = _memo()  # the query's autoflush may have dropped the memo
     if memo is not None:
-        memo[key] = membership
+        memo.memberships[key] = membership
     return membership
 
 
@@ -181,9 +214,12 @@ def share_a_neighbourhood(user_id: int, other_id: int) -> bool:
     )
 
 
-def suspension_in_force() -> Any:
-    """A condition on `Suspension` rows: lifted by nobody and not yet ended."""
-    return (Suspension.lifted_at.is_(None)) & (Suspension.ends_at > utcnow())
+def suspension_in_force(now: Any = None) -> Any:
+    """A condition on `Suspension` rows: lifted by nobody and not yet ended (at `now`, a
+    moment or a bind parameter; by default this one)."""
+    return (Suspension.lifted_at.is_(None)) & (
+        Suspension.ends_at > (utcnow() if now is None else now)
+    )
 
 
 def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
@@ -201,8 +237,22 @@ def active_suspension(user_id: int, neighbourhood_id: int) -> Suspension | None:
     ).scalar_one_or_none()
 
 
+def is_suspended(user_id: int, neighbourhood_id: int) -> bool:
+    """Whether a suspension is in force for this member here (read once per request, as
+    memberships are: forgotten when a suspension is written, and at every commit)."""
+    memo = _memo()
+    key = (user_id, neighbourhood_id)
+    if memo is not None and key in memo.suspended:
+        return memo.suspended[key]
+    suspended = active_suspension(user_id, neighbourhood_id) is not None
+    memo = _memo()  # the query's autoflush may have dropped the memo
+    if memo is not None:
+        memo.suspended[key] = suspended
+    return suspended
+
+
 def can_write_membership(membership: Membership) -> bool:
     """Whether this membership lets its holder write and be in the neighbourhood's live rooms."""
-    return membership.status == MembershipStatus.ACTIVE and (
-        active_suspension(membership.user_id, membership.neighbourhood_id) is None
+    return membership.status == MembershipStatus.ACTIVE and not is_suspended(
+        membership.user_id, membership.neighbourhood_id
     )
