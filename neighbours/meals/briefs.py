@@ -203,7 +203,9 @@ def _meals_with_seats(now: datetime, neighbourhood_ids: set[int]) -> list[dict[s
     if rows:
         for meal_id, capacity, taken in db.session.execute(
             select(SeatPool.meal_id, SeatPool.capacity, SeatPool.taken).where(
-                SeatPool.meal_id.in_([meal.id for meal, _ in rows])
+                SeatPool.meal_id.in_([meal.id for meal, _ in rows]),
+                # Seats at the table: a place cooking in the kitchen is not one (probe 5).
+                SeatPool.key != "kitchen",
             )
         ).all():
             left[meal_id] += max(0, capacity - taken)

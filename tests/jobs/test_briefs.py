@@ -116,7 +116,8 @@ def test_the_digest_tells_who_asked_of_tonights_and_tomorrows_free_seats(
     full = meal_at(kitchen, at(12, 30, plus_days=1), canteen=canteen, title="Complet")
     tomorrow = meal_at(kitchen, at(19, 0, plus_days=1), canteen=canteen, title="Couscous")
     meal_at(kitchen, at(12, 0, plus_days=2), canteen=canteen, title="After tomorrow")
-    for pool in db.session.query(SeatPool).filter_by(meal_id=full.id):
+    # The table is full; the kitchen still takes volunteers: not a free seat (probe 5).
+    for pool in db.session.query(SeatPool).filter_by(meal_id=full.id, key="table"):
         pool.taken = pool.capacity
     db.session.commit()
     curious, indifferent = auth.member(neighbourhood), auth.member(neighbourhood)
@@ -138,7 +139,7 @@ def test_the_digest_tells_who_asked_of_tonights_and_tomorrows_free_seats(
     assert [m["meal_id"] for m in digest["payload"]["meals"]] == [tonight.id, tomorrow.id]
     first = digest["payload"]["meals"][0]
     assert first["local_time"] == "21:00"
-    assert first["seats_left"] == 12
+    assert first["seats_left"] == 10  # the table's, not the kitchen's 2
     assert first["canteen_name"] == "La Cantine du Plateau"
     assert digest["text"] == (
         "Seats are still free tonight and tomorrow at: “Soupe du soir”, “Couscous”."
