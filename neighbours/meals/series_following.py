@@ -80,7 +80,13 @@ def _template_fields(meal: Meal, series: MealSeries, fields: dict[str, Any]) -> 
             raise Invalid(
                 "signup_closes_at", _l("Must not be after starts_at."), reason="closes_after_start"
             )
-        changes["signup_closes_before_minutes"] = min(minutes, 7 * 24 * 60)
+        if minutes > 7 * 24 * 60:  # as the series' own field: refused, not cut (probe 5)
+            raise Invalid(
+                "signup_closes_at",
+                _l("In a series, signups close at most a week before the meal."),
+                reason="out_of_bounds",
+            )
+        changes["signup_closes_before_minutes"] = minutes
     if "pools" in fields:
         pools = []
         for spec in fields["pools"]:

@@ -574,3 +574,19 @@ def test_days_taken_out_of_the_rule_and_put_back_get_their_meals_again(api, kitc
         m.occurrence_date for m in meals_of(series["id"]) if m.status == MealStatus.PUBLISHED
     }
     assert thursdays and thursdays <= published
+
+
+def test_following_signups_closing_more_than_a_week_before_is_refused_not_cut(api, kitchen):
+    """Found by the outside probe: it was cut to a week in silence (the series' own field
+    refuses it)."""
+    canteen = kitchen.canteen()
+    series = create(api, canteen, count=2)
+    meal = meals_of(series["id"])[1]
+    closes = meal.starts_at - timedelta(days=8)
+    r = api.patch(
+        f"/meals/{meal.id}",
+        json={"scope": "following", "signup_closes_at": closes.isoformat()},
+        as_=canteen.host,
+    )
+    assert r.status_code == 422, r.get_json()
+    assert "signup_closes_at" in r.get_json()["errors"]["json"]
