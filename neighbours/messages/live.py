@@ -25,12 +25,12 @@ def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
         [view] = conversation_views(user_id, [conversation])
         # The log keeps only the conversation's id: the payload names every participant and
         # quotes the last message, which may change or be taken back before a replay, so a
-        # replay renders it anew (`replayed`). A later joining supersedes an earlier one.
+        # replay renders it anew (`replayed`), once per conversation. No subject: nothing to
+        # redact under the log's lock on a diner's way in.
         publish(
             JOINED,
             conversation_schema.dump(view),
             user_room(user_id),
-            subject=f"conversation:{conversation.id}/joined:{user_id}",
             log_payload={"conversation_id": conversation.id},
         )
 
@@ -72,4 +72,9 @@ def replayed(reader_id: int, stored: list[Any]) -> list[dict[str, Any] | None]:
         v.conversation.id: conversation_schema.dump(v)
         for v in conversation_views(reader_id, list(found))
     }
-    return [views.get(i) if isinstance(i, int) else None for i in wanted]
+    # Joined again later (a diner back after cancelling): the latest joining stands alone.
+    last = {i: at for at, i in enumerate(wanted) if isinstance(i, int)}
+    return [
+        views.get(i) if isinstance(i, int) and last[i] == at else None
+        for at, i in enumerate(wanted)
+    ]

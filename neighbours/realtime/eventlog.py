@@ -8,6 +8,7 @@ writer at a time anyway. "Every event after id N" is then a catch-up with no gap
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,14 +16,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Connection,
-    Integer,
-    String,
     and_,
-    cast,
-    column,
     delete,
     exists,
     func,
@@ -31,11 +27,9 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     update,
-    values,
 )
-from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from neighbours.database import utcnow
@@ -128,42 +122,39 @@ def _about(subject: str) -> ColumnElement[bool]:
     return and_(_TABLE.c.topic == root, or_(_TABLE.c.subject == subject, within))
 
 
+# One statement, compiled once: the lock's one row joined to the rows given as one JSON array
+# (a VALUES list built per call cost more to compile than the round trip it saves).
+_INSERT_LOCKED = text(
+    "INSERT INTO events (name, payload, rooms, created_at, subject, topic, author_id) "
+    "SELECT given.name, given.payload, given.rooms, :created_at, given.subject, given.topic, "
+    "given.author_id "
+    "FROM pg_advisory_xact_lock(:key) AS locked, "
+    "jsonb_to_recordset(CAST(:rows AS jsonb)) AS given(place int, name varchar, payload json, "
+    "rooms jsonb, subject varchar, topic varchar, author_id int) "
+    "ORDER BY given.place RETURNING id"
+)
+
+
 def _insert_locked(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """`INSERT INTO events ... SELECT ... FROM pg_advisory_xact_lock(key), (VALUES ...)`: every
+    """`INSERT INTO events ... SELECT ... FROM pg_advisory_xact_lock(key), <the rows>`: every
     row joins the lock's one row, so the lock is taken before the first id is drawn; the rows
     go in by their place in `rows` (ORDER BY), so their ids increase in that order."""
-    given = values(
-        column("place", Integer),
-        column("name", String),
-        column("payload", JSON),
-        column("rooms", JSONB),
-        column("subject", String),
-        column("topic", String),
-        column("author_id", Integer),
-        name="given",
-    ).data(
-        [
-            (i, r["name"], r["payload"], r["rooms"], r["subject"], r["topic"], r["author_id"])
-            for i, r in enumerate(rows)
-        ]
+    given = [
+        {
+            "place": i,
+            "name": r["name"],
+            "payload": r["payload"],
+            "rooms": r["rooms"],
+            "subject": r["subject"],
+            "topic": r["topic"],
+            "author_id": r["author_id"],
+        }
+        for i, r in enumerate(rows)
+    ]
+    result = session.execute(
+        _INSERT_LOCKED,
+        {"created_at": rows[0]["created_at"], "key": WRITE_LOCK, "rows": json.dumps(given)},
     )
-    locked = func.pg_advisory_xact_lock(WRITE_LOCK).table_valued().alias("locked")
-    source = (
-        select(
-            given.c.name,
-            given.c.payload,
-            given.c.rooms,
-            literal(rows[0]["created_at"], _TABLE.c.created_at.type),
-            # VALUES types its columns from the first row; a NULL there would be text.
-            cast(given.c.subject, String),
-            cast(given.c.topic, String),
-            cast(given.c.author_id, Integer),
-        )
-        .select_from(locked.join(given, true()))
-        .order_by(given.c.place)
-    )
-    names = ["name", "payload", "rooms", "created_at", "subject", "topic", "author_id"]
-    result = session.execute(insert(_TABLE).from_select(names, source).returning(_TABLE.c.id))
     return sorted(row[0] for row in result)
 
 

@@ -27,10 +27,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.commits]
 MOST_UNDER_LOCK = 3
 # The whole request, the diner joining the meal's conversation after the commit included
 # (before the lock was shortened: 27 and 20, 15 and 7 of them under the lock). The joining
-# is logged (`conversation:joined`, replayed as the conversation is then): the log's lock, the
-# redaction of an earlier joining of the same person, the INSERT: 3 of the 21, after the seat's
-# commit and without the meal's lock.
-MOST_FOR_A_CONFIRMED_SIGNUP = 21
+# is logged (`conversation:joined`, replayed as the conversation is then): one INSERT that
+# takes the log's lock, after the seat's commit and without the meal's lock.
+MOST_FOR_A_CONFIRMED_SIGNUP = 19
 MOST_FOR_A_WAITLISTED_SIGNUP = 12
 
 
