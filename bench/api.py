@@ -19,6 +19,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from bench.seed import fresh_database
+
 TARGETS_MS = {
     "feed page p95": 50.0,
     "meal list page p95": 50.0,
@@ -29,18 +31,6 @@ TARGETS_MS = {
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _fresh_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _seed(app: Any) -> dict[str, Any]:
@@ -197,7 +187,7 @@ def main() -> int:
     from config.settings import normalise_database_url
 
     url = normalise_database_url(args.database)
-    _fresh_database(url)
+    fresh_database(url)
     from flask_migrate import upgrade
 
     from neighbours import create_app

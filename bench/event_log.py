@@ -31,7 +31,8 @@ from typing import Any
 import socketio
 
 from bench import servers
-from bench.api import _fresh_database, _seed
+from bench.api import _seed
+from bench.seed import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 20
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from config.settings import normalise_database_url
 
     url = normalise_database_url(args.database)
-    _fresh_database(url)
+    fresh_database(url)
     setup = _app(url, None, True)
     with setup.app_context():
         upgrade(directory=str(ROOT / "migrations"))

@@ -27,21 +27,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from bench.seed import fresh_database
+
 POSTS = 5000
 PEOPLE = 200
 MEALS = 30
-
-
-def _fresh_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _seed() -> dict[str, Any]:
@@ -291,7 +281,7 @@ def main() -> int:
 
     url = normalise_database_url(args.database)
     if not args.reuse:
-        _fresh_database(url)
+        fresh_database(url)
     from flask_migrate import upgrade
 
     from neighbours import create_app

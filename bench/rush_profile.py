@@ -48,24 +48,14 @@ import gevent  # noqa: E402
 import gevent.pool  # noqa: E402
 import gevent.queue  # noqa: E402
 
+from bench.seed import fresh_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _fresh_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _app(url: str, redis_url: str | None, prefix: str) -> Any:
@@ -497,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     from config.settings import normalise_database_url
 
     url = normalise_database_url(args.database)
-    _fresh_database(url)
+    fresh_database(url)
     from flask_migrate import upgrade
 
     prefix = f"neighbours-rush-{uuid.uuid4().hex[:8]}"

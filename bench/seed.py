@@ -48,16 +48,19 @@ class Seed:
 
 
 def fresh_database(url: str) -> None:
-    """Drop and re-create the database of `url` (never point it at data you keep)."""
-    import psycopg
-    from psycopg import sql
+    """Drop and re-create the database of `url` (never point it at data you keep); any
+    PostgreSQL URL SQLAlchemy takes (`postgresql://`, `postgresql+psycopg://`)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    conninfo = psycopg.conninfo.conninfo_to_dict(url)
-    name = conninfo.pop("dbname")
-    with psycopg.connect(**{**conninfo, "dbname": "postgres"}, autocommit=True) as conn:
-        ident = sql.Identifier(name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
 
 
 def _rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> list[int]:
