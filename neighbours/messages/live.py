@@ -35,6 +35,11 @@ def joined(conversation: Conversation, user_ids: Iterable[int]) -> None:
         )
 
 
+def _conversation_ids(stored: list[Any]) -> list[Any]:
+    """The `conversation_id` each stored payload names (None where it names none)."""
+    return [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+
+
 def _in_now(reader_id: int, conversation_ids: set[int]) -> set[int]:
     """Which of these conversations the reader is in now."""
     if not conversation_ids:
@@ -53,7 +58,7 @@ def _in_now(reader_id: int, conversation_ids: set[int]) -> set[int]:
 def replayed_message(reader_id: int, stored: list[Any]) -> list[Any]:
     """`message:created` as sent, to a reader still in its conversation only: one who left it
     (a meal's conversation after their signup ended) no longer reads it over REST."""
-    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+    wanted = _conversation_ids(stored)
     still = _in_now(reader_id, {i for i in wanted if isinstance(i, int)})
     return [item if i in still else None for item, i in zip(stored, wanted, strict=True)]
 
@@ -61,7 +66,7 @@ def replayed_message(reader_id: int, stored: list[Any]) -> list[Any]:
 def replayed(reader_id: int, stored: list[Any]) -> list[dict[str, Any] | None]:
     """The conversations as `GET /conversations` lists them for the reader now; None for one
     they are no longer in (left, removed from a meal's conversation) or that is gone."""
-    wanted = [item.get("conversation_id") if isinstance(item, dict) else None for item in stored]
+    wanted = _conversation_ids(stored)
     ids = _in_now(reader_id, {i for i in wanted if isinstance(i, int)})
     found = (
         db.session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()

@@ -62,7 +62,8 @@ def notification_views(notifications: list[Notification]) -> list[dict[str, Any]
 
 
 def dump_notification(notification: Notification) -> dict[str, Any]:
-    return VARIANTS[notification.type]().dump(notification_views([notification])[0])
+    [dumped] = dump_notifications([notification])
+    return dumped
 
 
 def dump_notifications(notifications: list[Notification]) -> list[dict[str, Any]]:

@@ -67,7 +67,7 @@ Row = tuple[str, Any, list[str], str | None, int | None]
 def write(session: Session, events: list[Row]) -> list[int]:
     """Insert (name, payload, rooms, subject, author_id) rows in one statement, in the
     session's transaction, and return their ids in the same order; first redact the logged
-    events these supersede (`_redact_superseded`). Call it last thing before the commit."""
+    events these supersede (`_superseded`). Call it last thing before the commit."""
     now = utcnow()
     rows = [
         {
@@ -81,20 +81,17 @@ def write(session: Session, events: list[Row]) -> list[int]:
         }
         for n, p, r, subject, author in events
     ]
-    if session.get_bind().dialect.name == "postgresql":
-        redactions = _superseded(events)
-        if redactions is None:
-            # Nothing to redact: the lock and the INSERT in one statement, so the log's lock
-            # (and whatever row lock the transaction holds, a meal's in a rush for seats) is
-            # held for that one round trip and the commit.
-            return _insert_locked(session, rows)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+    postgres = session.get_bind().dialect.name == "postgresql"
+    redactions = _superseded(events)
+    if redactions is not None:
+        if postgres:  # the log's lock before its UPDATE (the INSERT takes it again: a no-op)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
         session.execute(update(_TABLE).where(redactions).values(**_REDACTED))
-        result = session.execute(
-            insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True), rows
-        )
-        return [row[0] for row in result]
-    _redact_superseded(session, events)
+    if postgres:
+        # The lock and the INSERT in one statement: with nothing to redact, the log's lock
+        # (and whatever row lock the transaction holds, a meal's in a rush for seats) is held
+        # for that one round trip and the commit.
+        return _insert_locked(session, rows)
     # SQLite: one INSERT ... VALUES (...), (...) gives its rows increasing rowids in order
     # (SQLAlchemy would send one statement per row to return them in order).
     result = session.execute(insert(_TABLE).values(rows).returning(_TABLE.c.id))
@@ -139,16 +136,9 @@ def _insert_locked(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """`INSERT INTO events ... SELECT ... FROM pg_advisory_xact_lock(key), <the rows>`: every
     row joins the lock's one row, so the lock is taken before the first id is drawn; the rows
     go in by their place in `rows` (ORDER BY), so their ids increase in that order."""
+    # `created_at` is one value for them all (a parameter of its own, not JSON).
     given = [
-        {
-            "place": i,
-            "name": r["name"],
-            "payload": r["payload"],
-            "rooms": r["rooms"],
-            "subject": r["subject"],
-            "topic": r["topic"],
-            "author_id": r["author_id"],
-        }
+        {"place": i, **{k: v for k, v in r.items() if k != "created_at"}}
         for i, r in enumerate(rows)
     ]
     result = session.execute(
@@ -159,7 +149,9 @@ def _insert_locked(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _superseded(events: list[Row]) -> ColumnElement[bool] | None:
-    """What these events redact (see `_redact_superseded`), or None for nothing."""
+    """What these events redact, or None for nothing: a new event about a subject takes the
+    place of the logged ones about it; a removal (`...:removed`) also of those about its parts
+    (a post's comments and reactions)."""
     conditions = []
     for name, _payload, _rooms, subject, _author in events:
         # A creation is the first event about its subject (or, for content a moderator
@@ -172,14 +164,6 @@ def _superseded(events: list[Row]) -> ColumnElement[bool] | None:
         else:
             conditions.append(_TABLE.c.subject == subject)
     return or_(*conditions) if conditions else None
-
-
-def _redact_superseded(session: Session, events: list[Row]) -> None:
-    """A new event about a subject takes the place of the logged ones about it; a removal
-    (`...:removed`) also of those about its parts (a post's comments and reactions)."""
-    redactions = _superseded(events)
-    if redactions is not None:
-        session.execute(update(_TABLE).where(redactions).values(**_REDACTED))
 
 
 def redact(session: Session, subject: str) -> int:
