@@ -207,13 +207,14 @@ def rename_person(session: Session, person: dict[str, Any]) -> int:
     rows = session.execute(
         select(_TABLE.c.id, _TABLE.c.payload).where(_TABLE.c.author_id == person["id"])
     ).all()
-    changed = 0
+    changed = []
     for row in rows:
         payload, did = _renamed(row.payload, person)
         if did:
-            session.execute(update(_TABLE).where(_TABLE.c.id == row.id).values(payload=payload))
-            changed += 1
-    return changed
+            changed.append({"id": row.id, "payload": payload})
+    if changed:  # one executemany by primary key, not a statement per row
+        session.execute(update(LoggedEvent), changed)
+    return len(changed)
 
 
 def with_id(payload: Any, event_id: int) -> Any:
